@@ -1,0 +1,62 @@
+"""Wire-level constants and header checks, mirroring src/protocol/*.ts (the source of truth)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+PROTOCOL_VERSION = 1
+SIGNATURE_BYTES = 32
+
+
+class ErrorCode:
+    BAD_REQUEST = "BAD_REQUEST"
+    UNKNOWN_METHOD = "UNKNOWN_METHOD"
+    UNKNOWN_HANDLE = "UNKNOWN_HANDLE"
+    INVALID_ARGUMENT = "INVALID_ARGUMENT"
+    PYTHON_EXCEPTION = "PYTHON_EXCEPTION"
+    PROTOCOL_MISMATCH = "PROTOCOL_MISMATCH"
+    CANCELLED = "CANCELLED"
+
+
+class BadRequest(ValueError):
+    """The request header is signed but malformed."""
+
+
+class InvalidArgument(ValueError):
+    """A method's params are well-formed on the wire but not acceptable (names the field and the fix)."""
+
+
+class ProtocolMismatch(RuntimeError):
+    pass
+
+
+def sign(key: bytes, header: bytes) -> bytes:
+    return hmac.new(key, header, hashlib.sha256).digest()
+
+
+def signature_matches(key: bytes, header: bytes, signature: bytes) -> bool:
+    return len(signature) == SIGNATURE_BYTES and hmac.compare_digest(sign(key, header), signature)
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def check_request_header(header: Any) -> dict[str, Any]:
+    """Checks the request envelope (RequestHeaderSchema in src/protocol/envelope.ts)."""
+    if not isinstance(header, dict):
+        raise BadRequest("header must be a map")
+    expected = {"type", "id", "seq", "method", "params", "tensors"}
+    if set(header) != expected:
+        raise BadRequest(f"header keys must be {sorted(expected)}, got {sorted(map(str, header))}")
+    if header["type"] != "request":
+        raise BadRequest("header.type must be 'request'")
+    if not _positive_int(header["id"]) or not _positive_int(header["seq"]):
+        raise BadRequest("header.id and header.seq must be positive integers")
+    if not isinstance(header["method"], str) or not 0 < len(header["method"]) <= 128:
+        raise BadRequest("header.method must be a non-empty string")
+    if not isinstance(header["params"], dict) or not isinstance(header["tensors"], list):
+        raise BadRequest("header.params must be a map and header.tensors a list")
+    return header

@@ -1,0 +1,177 @@
+"""The bridge process: a ZeroMQ ROUTER that serves one TypeScript owner.
+
+Started by TypeScript as ``python -m vader_bridge.server`` with the endpoint in
+``VADER_BRIDGE_ENDPOINT``. The first line on stdin is the hex session key; stdin then stays
+open, and EOF on it means the parent died, so the process exits at once.
+
+Frames in:  [identity, signature, msgpack(header), tensor frames...]
+Frames out: [identity, signature, msgpack(header), tensor frames...]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+if sys.version_info < (3, 10):  # before other imports, so the message is what the user sees
+    sys.exit(f"vader_bridge requires Python 3.10 or newer, not {sys.version.split()[0]}")
+
+import msgpack
+import zmq
+
+from . import protocol
+from .handles import UnknownHandleError
+from .protocol import BadRequest, ErrorCode, InvalidArgument, ProtocolMismatch
+from .registry import UnknownNameError
+from .tensors import FrameError, extract_tensors, frame_to_tensor, insert_tensors, tensor_to_frame
+
+READY_PREFIX = "VADER_BRIDGE_READY"
+
+
+def log(message: str) -> None:
+    print(f"[vader-bridge] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Call:
+    """What a method handler gets besides its params: a way to stream events to its caller."""
+
+    server: "BridgeServer"
+    identity: bytes
+    request_id: int
+    method: str
+
+    def emit(self, event: str, data: Any) -> None:
+        self.server.send(self.identity, {"type": "event", "id": self.request_id, "event": event, "data": data})
+
+
+Handler = Callable[[dict[str, Any], Call], Any]
+
+
+@dataclass
+class BridgeServer:
+    key: bytes
+    methods: dict[str, Handler]
+    socket: Any = None
+    running: bool = True
+    _last_seq_in: dict[bytes, int] = field(default_factory=dict)
+    _next_seq_out: dict[bytes, int] = field(default_factory=dict)
+
+    def send(self, identity: bytes, header: dict[str, Any]) -> None:
+        tensors: list[Any] = []
+        for body_field in ("result", "data"):
+            if body_field in header:
+                header[body_field] = extract_tensors(header[body_field], tensors)
+        frames = [tensor_to_frame(tensor) for tensor in tensors]
+        header["tensors"] = [descriptor for descriptor, _ in frames]
+        seq = self._next_seq_out.get(identity, 1)
+        self._next_seq_out[identity] = seq + 1
+        header["seq"] = seq
+        header_bytes = msgpack.packb(header, use_bin_type=True)
+        signature = protocol.sign(self.key, header_bytes)
+        self.socket.send_multipart([identity, signature, header_bytes, *[buffer for _, buffer in frames]], copy=False)
+
+    def reply_error(self, identity: bytes, request_id: int, code: str, error: BaseException) -> None:
+        envelope = {
+            "code": code,
+            "name": type(error).__name__,
+            "message": str(error),
+            "traceback": "".join(traceback.format_exception(error)),
+        }
+        self.send(identity, {"type": "reply", "id": request_id, "status": "error", "error": envelope})
+
+    def handle_frames(self, frames: list[Any]) -> None:
+        """Serves one incoming message. Anything unsigned, malformed or replayed is dropped and logged."""
+        if len(frames) < 3:
+            log(f"dropped a message with {len(frames)} frames (need identity, signature, header)")
+            return
+        identity, signature, header_bytes = (bytes(frame.buffer) for frame in frames[:3])
+        if not protocol.signature_matches(self.key, header_bytes, signature):
+            log("dropped a message with a missing or bad signature")
+            return
+        try:
+            header = protocol.check_request_header(msgpack.unpackb(header_bytes, raw=False, strict_map_key=True))
+        except (BadRequest, ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError) as error:
+            log(f"dropped a signed but malformed header: {error}")
+            return
+        if header["seq"] <= self._last_seq_in.get(identity, 0):
+            log(f"dropped a replayed message (seq {header['seq']})")
+            return
+        self._last_seq_in[identity] = header["seq"]
+        self.dispatch(identity, header, frames[3:])
+
+    def dispatch(self, identity: bytes, header: dict[str, Any], tensor_frames: list[Any]) -> None:
+        request_id, method = header["id"], header["method"]
+        call = Call(self, identity, request_id, method)
+        try:
+            if len(tensor_frames) != len(header["tensors"]):
+                raise BadRequest(f"header describes {len(header['tensors'])} tensors but {len(tensor_frames)} frames arrived")
+            tensors = [frame_to_tensor(d, f, i) for i, (d, f) in enumerate(zip(header["tensors"], tensor_frames))]
+            params = insert_tensors(header["params"], tensors)
+            handler = self.methods.get(method)
+            if handler is None:
+                known = ", ".join(sorted(self.methods))
+                self.reply_error(identity, request_id, ErrorCode.UNKNOWN_METHOD, LookupError(f"unknown method {method!r}; known: {known}"))
+                return
+            result = handler(params, call)
+        except (BadRequest, FrameError) as error:
+            self.reply_error(identity, request_id, ErrorCode.BAD_REQUEST, error)
+        except ProtocolMismatch as error:
+            self.reply_error(identity, request_id, ErrorCode.PROTOCOL_MISMATCH, error)
+        except UnknownHandleError as error:
+            self.reply_error(identity, request_id, ErrorCode.UNKNOWN_HANDLE, error)
+        except (InvalidArgument, UnknownNameError) as error:
+            self.reply_error(identity, request_id, ErrorCode.INVALID_ARGUMENT, error)
+        except Exception as error:  # any failure in user-facing compute goes back as a typed error
+            self.reply_error(identity, request_id, ErrorCode.PYTHON_EXCEPTION, error)
+        else:
+            self.send(identity, {"type": "reply", "id": request_id, "status": "ok", "result": result})
+
+    def serve(self, endpoint: str) -> None:
+        context = zmq.Context.instance()
+        self.socket = context.socket(zmq.ROUTER)
+        self.socket.linger = 0
+        self.socket.bind(endpoint)
+        if endpoint.startswith("ipc://"):
+            os.chmod(endpoint[len("ipc://") :], 0o600)
+        print(f"{READY_PREFIX} {endpoint}", flush=True)
+        os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nobody reads stdout after READY
+        try:
+            while self.running:
+                self.handle_frames(self.socket.recv_multipart(copy=False))
+        finally:
+            self.socket.close(linger=0)
+
+
+def _exit_when_parent_goes(stdin: Any) -> None:
+    """stdin stays open as long as the parent lives; EOF means it died or closed us."""
+    stdin.read()
+    os._exit(0)
+
+
+def main() -> None:
+    endpoint = os.environ.get("VADER_BRIDGE_ENDPOINT")
+    if not endpoint:
+        sys.exit("VADER_BRIDGE_ENDPOINT is not set: the bridge is started by the TypeScript SDK (Bridge.start())")
+    key_line = sys.stdin.buffer.readline().strip()
+    try:
+        key = bytes.fromhex(key_line.decode("ascii"))
+    except ValueError:
+        key = b""
+    if len(key) < 16:
+        sys.exit("the first line on stdin must be the hex session key (at least 16 bytes)")
+    threading.Thread(target=_exit_when_parent_goes, args=(sys.stdin.buffer,), daemon=True, name="parent-watch").start()
+
+    from .service import build_methods  # imports torch; after the cheap checks above
+
+    server = BridgeServer(key=key, methods={})
+    server.methods.update(build_methods(server))
+    server.serve(endpoint)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,239 @@
+"""The methods TypeScript can call (src/protocol/methods.ts lists the same names and schemas).
+
+Wire names are camelCase; Python APIs are snake_case; conversion happens here and nowhere else.
+TypeScript validates params with zod before sending; the checks here keep the bridge safe from
+any client that did not.
+"""
+
+from __future__ import annotations
+
+import platform
+import resource
+import sys
+from typing import TYPE_CHECKING, Any, Callable
+
+import torch
+
+from .handles import HandleTable
+from .protocol import PROTOCOL_VERSION, InvalidArgument, ProtocolMismatch
+from .models.text_to_video import TextToVideoModel
+from .rewards import build_reward
+from .run_directory import RunDirectory
+from .trainers.vader import VaderTrainer
+from .video import write_video
+
+if TYPE_CHECKING:
+    from .server import BridgeServer, Call
+
+
+def field(params: dict[str, Any], name: str, kind: type | tuple[type, ...], *, optional: bool = False) -> Any:
+    """Reads params[name], checking its type; the error names the field and what it should be."""
+    if name not in params or params[name] is None:
+        if optional:
+            return None
+        raise InvalidArgument(f"params.{name} is required")
+    value = params[name]
+    if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+        raise InvalidArgument(f"params.{name} must be {_kind_name(kind)}, got a boolean")
+    if not isinstance(value, kind):
+        raise InvalidArgument(f"params.{name} must be {_kind_name(kind)}, got {type(value).__name__}")
+    return value
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(k.__name__ for k in kinds)
+
+
+def peak_memory_bytes() -> int:
+    # ru_maxrss is in KiB on Linux and in bytes on macOS.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)
+
+
+def model_info(handle: str, model: TextToVideoModel) -> dict[str, Any]:
+    info = model.info()
+    lora = info.get("lora")
+    return {
+        "handle": handle,
+        "family": info["family"],
+        "frames": info["frames"],
+        "height": info["height"],
+        "width": info["width"],
+        "parameters": {"total": info["parameters"]["total"], "trainable": info["parameters"]["trainable"]},
+        "lora": None
+        if lora is None
+        else {"rank": lora["rank"], "alpha": float(lora["alpha"]), "targetModules": list(lora["target_modules"])},
+    }
+
+
+def wire_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "step": int(metrics["step"]),
+        "reward": {"mean": float(metrics["reward_mean"]), "std": float(metrics["reward_std"])},
+        "loss": float(metrics["loss"]),
+        "gradNorm": float(metrics["grad_norm"]),
+        "lr": float(metrics["lr"]),
+        "seconds": float(metrics["seconds"]),
+        "peakMemoryBytes": peak_memory_bytes(),
+    }
+
+
+def trainer_arguments(config: dict[str, Any], frames: int) -> dict[str, Any]:
+    decode = dict(config["decodeFrames"])
+    if decode["mode"] == "indices":
+        too_big = [index for index in decode["indices"] if index >= frames]
+        if too_big:
+            raise InvalidArgument(
+                f"config.decodeFrames.indices must be below the model's frame count {frames} (got {too_big}); use indices 0..{frames - 1}"
+            )
+    if decode["mode"] == "random" and decode["count"] > frames:
+        raise InvalidArgument(f"config.decodeFrames.count must be at most the model's frame count {frames} (got {decode['count']})")
+    lora = config["lora"]
+    return {
+        "scheduler": dict(config["scheduler"]),
+        "truncation": dict(config["truncation"]),
+        "lora": {"rank": lora["rank"], "alpha": lora.get("alpha"), "target_modules": list(lora["targetModules"])},
+        "lr": config["lr"],
+        "weight_decay": config["weightDecay"],
+        "max_grad_norm": config["maxGradNorm"],
+        "grad_accumulation": config["gradAccumulation"],
+        "batch_size": config["batchSize"],
+        "guidance_scale": config["guidanceScale"],
+        "decode_frames": decode,
+        "seed": config["seed"],
+        "checkpointing": config["checkpointing"],
+    }
+
+
+def video_for_reward(video: torch.Tensor) -> torch.Tensor:
+    """uint8 [B, F, H, W, 3] (as model.sample returns) -> float [B, F, 3, H, W] in [0, 1]."""
+    if video.dtype != torch.uint8 or video.dim() != 5 or video.shape[-1] != 3:
+        raise InvalidArgument(f"params.video must be uint8 [batch, frames, height, width, 3], got {video.dtype} {list(video.shape)}")
+    return video.permute(0, 1, 4, 2, 3).float() / 255.0
+
+
+def build_methods(server: "BridgeServer") -> dict[str, Callable[[dict[str, Any], "Call"], Any]]:
+    handles = HandleTable()
+
+    def hello(params: dict[str, Any], call: "Call") -> dict[str, Any]:
+        version = field(params, "protocolVersion", int)
+        if version != PROTOCOL_VERSION:
+            raise ProtocolMismatch(f"TypeScript speaks protocol {version} but this bridge speaks {PROTOCOL_VERSION}")
+        import diffusers, numpy, peft, transformers, zmq
+
+        return {
+            "protocolVersion": PROTOCOL_VERSION,
+            "pid": __import__("os").getpid(),
+            "python": platform.python_version(),
+            "executable": sys.executable,
+            "versions": {
+                "torch": torch.__version__,
+                "diffusers": diffusers.__version__,
+                "transformers": transformers.__version__,
+                "peft": peft.__version__,
+                "numpy": numpy.__version__,
+                "pyzmq": zmq.__version__,
+            },
+            "device": f"cuda ({torch.cuda.get_device_name(0)})" if torch.cuda.is_available() else "cpu",
+        }
+
+    def shutdown(params: dict[str, Any], call: "Call") -> dict[str, Any]:
+        server.running = False
+        return {}
+
+    def release(params: dict[str, Any], call: "Call") -> dict[str, Any]:
+        return {"released": handles.release(field(params, "handle", str))}
+
+    def model_tiny(params: dict[str, Any], call: "Call") -> dict[str, Any]:
+        model = TextToVideoModel.tiny(
+            seed=field(params, "seed", int),
+            frames=field(params, "frames", int),
+            height=field(params, "height", int),
+            width=field(params, "width", int),
+        )
+        return model_info(handles.add("model", model), model)
+
+    def model_load(params: dict[str, Any], call: "Call") -> dict[str, Any]:
+        model = TextToVideoModel.load(field(params, "directory", str))
+        return model_info(handles.add("model", model), model)
+
+    def model_save(params: dict[str, Any], call: "Call") -> dict[str, Any]:
+        handles.get(field(params, "handle", str), "model").save(field(params, "directory", str))
+        return {}
+
+    def model_save_lora(params: dict[str, Any], call: "Call") -> dict[str, Any]:
+        model = handles.get(field(params, "handle", str), "model")
+        return {"path": model.save_lora(field(params, "directory", str))}
+
+    def model_load_lora(params: dict[str, Any], call: "Call") -> dict[str, Any]:
+        handle = field(params, "handle", str)
+        model = handles.get(handle, "model")
+        model.load_lora(field(params, "directory", str))
+        return model_info(handle, model)
+
+    def model_sample(params: dict[str, Any], call: "Call") -> dict[str, Any]:
+        model = handles.get(field(params, "handle", str), "model")
+        video = model.sample(
+            field(params, "prompts", list),
+            scheduler_spec=field(params, "scheduler", dict),
+            seed=field(params, "seed", int),
+            guidance_scale=float(field(params, "guidanceScale", (int, float))),
+        )
+        return {"video": video}
+
+    def reward_score(params: dict[str, Any], call: "Call") -> dict[str, Any]:
+        reward = build_reward(field(params, "reward", dict))
+        frames = video_for_reward(field(params, "video", torch.Tensor))
+        with torch.no_grad():
+            scores = reward(frames, field(params, "prompts", list))
+        return {"scores": scores.float()}
+
+    def video_write(params: dict[str, Any], call: "Call") -> dict[str, Any]:
+        path = write_video(field(params, "video", torch.Tensor), field(params, "path", str), fps=field(params, "fps", int))
+        return {"path": path}
+
+    def trainer_vader(params: dict[str, Any], call: "Call") -> dict[str, Any]:
+        model_handle = field(params, "model", str)
+        model = handles.get(model_handle, "model")
+        reward = build_reward(field(params, "reward", dict))
+        arguments = trainer_arguments(field(params, "config", dict), model.info()["frames"])
+        trainer = VaderTrainer(model, reward, **arguments)
+        return {"handle": handles.add("trainer", trainer), "model": model_info(model_handle, model)}
+
+    def trainer_fit(params: dict[str, Any], call: "Call") -> dict[str, Any]:
+        trainer = handles.get(field(params, "handle", str), "trainer")
+        prompts = field(params, "prompts", list)
+        steps = field(params, "steps", int)
+        save_every = field(params, "saveEvery", int, optional=True)
+        directory_path = field(params, "runDirectory", str, optional=True)
+        run_directory = RunDirectory(directory_path) if directory_path else None
+        call.emit("fit-start", {"steps": steps})
+        last, lora_path = None, None
+        for index in range(steps):
+            last = wire_metrics(trainer.step(prompts))
+            if run_directory:
+                run_directory.append_metrics(last)
+                if save_every and (index + 1) % save_every == 0:
+                    lora_path = run_directory.save_lora(trainer.model)
+            call.emit("fit-delta", last)
+        if run_directory and steps > 0 and (save_every is None or steps % save_every != 0):
+            lora_path = run_directory.save_lora(trainer.model)
+        call.emit("fit-end", {"steps": steps})
+        return {"steps": steps, "last": last, "loraPath": lora_path}
+
+    return {
+        "system.hello": hello,
+        "system.shutdown": shutdown,
+        "handle.release": release,
+        "model.tiny": model_tiny,
+        "model.load": model_load,
+        "model.save": model_save,
+        "model.saveLora": model_save_lora,
+        "model.loadLora": model_load_lora,
+        "model.sample": model_sample,
+        "reward.score": reward_score,
+        "video.write": video_write,
+        "trainer.vader": trainer_vader,
+        "trainer.fit": trainer_fit,
+    }

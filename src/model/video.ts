@@ -1,0 +1,17 @@
+import type { Bridge } from "../transport/bridge.js";
+import { Tensor } from "../transport/tensor.js";
+
+/** Video `index` of a batch [batch, frames, height, width, 3], as a view (no copy). */
+export function videoAt(batch: Tensor<"uint8">, index: number): Tensor<"uint8"> {
+  const [count, ...frameShape] = batch.shape;
+  if (count === undefined || batch.shape.length !== 5 || index < 0 || index >= count) {
+    throw new RangeError(`videoAt: index ${index} is outside a batch of shape [${batch.shape.join(", ")}]`);
+  }
+  const size = frameShape.reduce((product, dimension) => product * dimension, 1);
+  return new Tensor("uint8", frameShape, batch.data.subarray(index * size, (index + 1) * size));
+}
+
+/** Writes one video (uint8 [frames, height, width, 3]) as a looping GIF that any player opens. */
+export async function saveVideo(bridge: Bridge, video: Tensor<"uint8">, path: string, options: { fps?: number } = {}): Promise<string> {
+  return (await bridge.call("video.write", { video, path, fps: options.fps ?? 8 })).path;
+}

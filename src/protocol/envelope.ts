@@ -1,0 +1,78 @@
+// The shapes of every header frame that crosses the bridge. docs/protocol.md describes the wire;
+// these schemas are its single source of truth (Python is tested against their JSON Schema).
+import { z } from "zod";
+
+export const DTYPES = [
+  "float32",
+  "float16",
+  "bfloat16",
+  "float64",
+  "int64",
+  "int32",
+  "int16",
+  "int8",
+  "uint8",
+  "bool",
+] as const;
+export const DtypeSchema = z.enum(DTYPES);
+export type Dtype = z.infer<typeof DtypeSchema>;
+
+/** Describes one raw tensor frame that follows the header, in order. */
+export const TensorDescriptorSchema = z.strictObject({
+  dtype: DtypeSchema,
+  shape: z.array(z.number().int().nonnegative()).max(16),
+});
+export type TensorDescriptor = z.infer<typeof TensorDescriptorSchema>;
+
+/** In params and results, a tensor is replaced by a reference to its frame. */
+export const TENSOR_REFERENCE_KEY = "__tensor__";
+
+export const RequestHeaderSchema = z.strictObject({
+  type: z.literal("request"),
+  id: z.number().int().positive(),
+  seq: z.number().int().positive(),
+  method: z.string().min(1).max(128),
+  params: z.record(z.string(), z.unknown()),
+  tensors: z.array(TensorDescriptorSchema),
+});
+export type RequestHeader = z.infer<typeof RequestHeaderSchema>;
+
+export const ErrorEnvelopeSchema = z.strictObject({
+  code: z.string(),
+  name: z.string(),
+  message: z.string(),
+  traceback: z.string(),
+});
+export type ErrorEnvelope = z.infer<typeof ErrorEnvelopeSchema>;
+
+const ReplyCommon = {
+  id: z.number().int().positive(),
+  seq: z.number().int().positive(),
+  tensors: z.array(TensorDescriptorSchema),
+};
+
+export const OkReplyHeaderSchema = z.strictObject({
+  ...ReplyCommon,
+  type: z.literal("reply"),
+  status: z.literal("ok"),
+  result: z.unknown(),
+});
+
+export const ErrorReplyHeaderSchema = z.strictObject({
+  ...ReplyCommon,
+  type: z.literal("reply"),
+  status: z.literal("error"),
+  error: ErrorEnvelopeSchema,
+});
+
+/** Streamed before the reply of a long call: `<noun>-start`, `<noun>-delta`, `<noun>-end`. */
+export const EventHeaderSchema = z.strictObject({
+  ...ReplyCommon,
+  type: z.literal("event"),
+  event: z.string().regex(/^[a-z]+(-[a-z]+)*-(start|delta|end)$/),
+  data: z.unknown(),
+});
+
+export const IncomingHeaderSchema = z.union([OkReplyHeaderSchema, ErrorReplyHeaderSchema, EventHeaderSchema]);
+export type IncomingHeader = z.infer<typeof IncomingHeaderSchema>;
+export type EventHeader = z.infer<typeof EventHeaderSchema>;

@@ -1,0 +1,62 @@
+import { ConfigError } from "../errors.js";
+import type { Bridge } from "../transport/bridge.js";
+import { Tensor } from "../transport/tensor.js";
+import { RewardSpecSchema, type RewardSpec } from "./reward-spec.js";
+
+/**
+ * A differentiable reward, as data. Compose with `times` and `plus`; nothing crosses the bridge
+ * until a trainer or `score` needs it, and then Python builds the whole tree.
+ */
+export class Reward {
+  private constructor(readonly spec: RewardSpec) {}
+
+  static from(spec: unknown): Reward {
+    const parsed = RewardSpecSchema.safeParse(spec);
+    if (!parsed.success) throw ConfigError.fromZod("reward spec", parsed.error);
+    return new Reward(parsed.data);
+  }
+
+  /** A reward the bridge registers by name (see BUILT_IN_REWARDS); unknown names fail in Python with the known list. */
+  static named(name: string, options: Record<string, unknown> = {}): Reward {
+    return Reward.from({ kind: "named", name, options });
+  }
+
+  times(factor: number): Reward {
+    return Reward.from({ kind: "scaled", factor, reward: this.spec });
+  }
+
+  plus(other: Reward): Reward {
+    const terms = (reward: RewardSpec) => (reward.kind === "sum" ? reward.terms : [reward]);
+    return Reward.from({ kind: "sum", terms: [...terms(this.spec), ...terms(other.spec)] });
+  }
+
+  minus(other: Reward): Reward {
+    return this.plus(other.times(-1));
+  }
+
+  /** Scores videos (uint8 [batch, frames, height, width, 3], as Model.sample returns); one score per video. */
+  async score(bridge: Bridge, video: Tensor<"uint8">, prompts: string[] = []): Promise<Float32Array> {
+    const { scores } = await bridge.call("reward.score", { reward: this.spec, video, prompts });
+    if (scores.dtype !== "float32") throw new TypeError(`reward.score returned ${scores.dtype}, expected float32`);
+    return scores.data as Float32Array;
+  }
+
+  toJSON(): RewardSpec {
+    return this.spec;
+  }
+
+  toString(): string {
+    return describe(this.spec);
+  }
+}
+
+function describe(spec: RewardSpec): string {
+  switch (spec.kind) {
+    case "named":
+      return spec.name;
+    case "scaled":
+      return `${spec.factor} * ${describe(spec.reward)}`;
+    case "sum":
+      return spec.terms.map(describe).join(" + ");
+  }
+}

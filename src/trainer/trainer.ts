@@ -1,0 +1,90 @@
+import { ConfigError } from "../errors.js";
+import type { Model } from "../model/model.js";
+import { EVENTS } from "../protocol/methods.js";
+import type { Reward } from "../reward/reward.js";
+import type { Scheduler } from "../scheduler/scheduler.js";
+import { EventQueue } from "../transport/event-queue.js";
+import { RemoteHandle } from "../transport/remote-handle.js";
+import { FitOptions, VaderTrainerConfig, type FitOptionsInput, type StepMetrics, type VaderTrainerConfigInput } from "./vader-config.js";
+
+export interface VaderTrainerOptions extends Omit<VaderTrainerConfigInput, "scheduler"> {
+  model: Model;
+  reward: Reward;
+  scheduler?: Scheduler;
+}
+
+export interface FitResult {
+  steps: number;
+  last: StepMetrics | null;
+  loraPath: string | null;
+}
+
+/** A fit in progress: iterate it for per-step metrics; `result` settles when Python finishes. */
+export interface FitRun extends AsyncIterable<StepMetrics> {
+  readonly result: Promise<FitResult>;
+}
+
+export const Trainer = {
+  /** VADER: reward gradients backpropagated through the last K denoising steps into LoRA weights. */
+  vader(options: VaderTrainerOptions): VaderTrainer {
+    const { model, reward, scheduler, ...rest } = options;
+    const parsed = VaderTrainerConfig.safeParse({ ...rest, ...(scheduler ? { scheduler: scheduler.config } : {}) });
+    if (!parsed.success) throw ConfigError.fromZod("VADER trainer config", parsed.error);
+    return new VaderTrainer(model, reward, parsed.data);
+  },
+};
+
+class PythonTrainer extends RemoteHandle {
+  static async create(model: Model, reward: Reward, config: VaderTrainerConfig): Promise<PythonTrainer> {
+    const created = await model.bridge.call("trainer.vader", { model: model.handle, reward: reward.spec, config });
+    model.updateInfo(created.model);
+    return new PythonTrainer(model.bridge, created.handle);
+  }
+}
+
+export class VaderTrainer implements AsyncDisposable {
+  private remote: Promise<PythonTrainer> | undefined;
+
+  constructor(
+    readonly model: Model,
+    readonly reward: Reward,
+    /** The resolved config, every default filled in: what a run directory records. */
+    readonly config: VaderTrainerConfig,
+  ) {}
+
+  /**
+   * Trains for `steps` optimizer steps, streaming one StepMetrics per step. The LoRA and the
+   * optimizer live on in Python, so a second fit continues where the first stopped.
+   */
+  fit(options: FitOptionsInput): FitRun {
+    const parsed = FitOptions.safeParse(options);
+    if (!parsed.success) throw ConfigError.fromZod("fit options", parsed.error);
+    const queue = new EventQueue<StepMetrics>();
+    const result = (async () => {
+      this.remote ??= PythonTrainer.create(this.model, this.reward, this.config);
+      const remote = await this.remote;
+      return this.model.bridge.call(
+        "trainer.fit",
+        { ...parsed.data, handle: remote.handle },
+        { onEvent: ({ event, data }) => event === "fit-delta" && queue.push(EVENTS["fit-delta"].parse(data)) },
+      );
+    })();
+    result.then(
+      () => queue.end(),
+      (error: unknown) => queue.fail(error),
+    );
+    // The iterator reports failures; keep an unobserved `result` from crashing the process.
+    result.catch(() => undefined);
+    return { result, [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator]() };
+  }
+
+  async dispose(): Promise<void> {
+    const remote = this.remote;
+    this.remote = undefined;
+    if (remote) await (await remote.catch(() => undefined))?.dispose();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose();
+  }
+}

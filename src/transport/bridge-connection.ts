@@ -1,0 +1,119 @@
+// One ZeroMQ DEALER socket to the Python ROUTER: matches replies to callers by request id,
+// routes streamed events to their call, and sends through a single queue (zeromq.js throws
+// EBUSY on a second concurrent send on one socket).
+import { Dealer } from "zeromq";
+import { IncomingHeaderSchema, type ErrorEnvelope } from "../protocol/envelope.js";
+import { ProtocolError } from "../errors.js";
+import { decodeFrames, decodeTensors, encodeMessage, insertTensors } from "./message-codec.js";
+
+export interface StreamedEvent {
+  event: string;
+  data: unknown;
+}
+
+export interface CallHandlers {
+  onEvent?: (event: StreamedEvent) => void;
+}
+
+interface PendingCall extends CallHandlers {
+  method: string;
+  resolve: (result: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+export class BridgeConnection {
+  private readonly socket = new Dealer({ linger: 0 });
+  private readonly pending = new Map<number, PendingCall>();
+  private sendQueue: Promise<void> = Promise.resolve();
+  private nextId = 1;
+  private nextSeq = 1;
+  private lastPeerSeq = 0;
+  private closedWith: Error | undefined;
+  /** Replies that failed to decode: kept for diagnostics, never thrown into the receive loop. */
+  readonly droppedFrames: string[] = [];
+
+  constructor(
+    endpoint: string,
+    private readonly key: Buffer,
+    private readonly onCallError: (method: string, envelope: ErrorEnvelope) => Error,
+  ) {
+    this.socket.connect(endpoint);
+    void this.receiveLoop();
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  call(method: string, params: Record<string, unknown>, handlers: CallHandlers = {}): { id: number; result: Promise<unknown> } {
+    const id = this.nextId++;
+    const result = new Promise<unknown>((resolve, reject) => {
+      if (this.closedWith) return reject(this.closedWith);
+      let frames: Buffer[];
+      try {
+        frames = encodeMessage(this.key, { type: "request", id, seq: this.nextSeq++, method }, { params });
+      } catch (error) {
+        return reject(error as Error);
+      }
+      this.pending.set(id, { method, resolve, reject, ...handlers });
+      this.enqueueSend(frames, id);
+    });
+    return { id, result };
+  }
+
+  private enqueueSend(frames: Buffer[], id: number): void {
+    this.sendQueue = this.sendQueue.then(
+      () => this.socket.send(frames),
+    ).catch((error: Error) => {
+      const call = this.pending.get(id);
+      if (call) {
+        this.pending.delete(id);
+        call.reject(this.closedWith ?? error);
+      }
+    });
+  }
+
+  private async receiveLoop(): Promise<void> {
+    while (!this.socket.closed) {
+      let frames: Buffer[];
+      try {
+        frames = await this.socket.receive();
+      } catch {
+        return; // socket closed
+      }
+      try {
+        this.dispatch(frames);
+      } catch (error) {
+        this.droppedFrames.push((error as Error).message);
+      }
+    }
+  }
+
+  private dispatch(frames: Buffer[]): void {
+    const { header, tensorFrames } = decodeFrames(this.key, frames);
+    const parsed = IncomingHeaderSchema.safeParse(header);
+    if (!parsed.success) throw new ProtocolError(`malformed header from Python: ${parsed.error.message}`);
+    const message = parsed.data;
+    if (message.seq <= this.lastPeerSeq) throw new ProtocolError(`replayed or reordered message (seq ${message.seq})`);
+    this.lastPeerSeq = message.seq;
+    const call = this.pending.get(message.id);
+    if (!call) throw new ProtocolError(`reply for unknown request ${message.id}`);
+    const tensors = decodeTensors(message.tensors, tensorFrames);
+    if (message.type === "event") {
+      call.onEvent?.({ event: message.event, data: insertTensors(message.data, tensors) });
+      return;
+    }
+    this.pending.delete(message.id);
+    if (message.status === "ok") call.resolve(insertTensors(message.result, tensors));
+    else call.reject(this.onCallError(call.method, message.error));
+  }
+
+  /** Rejects every pending call with `error` and closes the socket; later calls reject at once. */
+  close(error: Error): void {
+    if (this.closedWith) return;
+    this.closedWith = error;
+    for (const call of this.pending.values()) call.reject(error);
+    this.pending.clear();
+    this.socket.close();
+  }
+}

@@ -1,0 +1,118 @@
+// Turns a header plus tensors into ZeroMQ frames and back:
+//   [signature, msgpack(header), tensor bytes 0, tensor bytes 1, ...]
+// Tensors never go through msgpack: msgpackr 2.1.3 corrupts TypedArrays (and leaks stale bytes),
+// so params may hold Tensor objects, which become {__tensor__: i} references to raw frames.
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { Packr } from "msgpackr";
+import { DtypeSchema, TENSOR_REFERENCE_KEY, type TensorDescriptor } from "../protocol/envelope.js";
+import { ProtocolError } from "../errors.js";
+import { DTYPE_INFO, Tensor, elementCount } from "./tensor.js";
+
+// useRecords: false, because Python's msgpack cannot read msgpackr's record extension.
+const packr = new Packr({ useRecords: false, encodeUndefinedAsNil: true, mapsAsObjects: true, int64AsType: "number" });
+
+export const SIGNATURE_BYTES = 32;
+
+export function sign(key: Buffer, header: Buffer): Buffer {
+  return createHmac("sha256", key).update(header).digest();
+}
+
+export function signatureMatches(key: Buffer, header: Buffer, signature: Buffer): boolean {
+  return signature.length === SIGNATURE_BYTES && timingSafeEqual(sign(key, header), signature);
+}
+
+/** Replaces each Tensor in `value` by a reference and collects it; refuses raw typed arrays. */
+function extractTensors(value: unknown, tensors: Tensor[], path: string): unknown {
+  if (value instanceof Tensor) {
+    tensors.push(value);
+    return { [TENSOR_REFERENCE_KEY]: tensors.length - 1 };
+  }
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+    throw new ProtocolError(`${path} is a typed array or buffer; wrap it in a Tensor so it travels as a raw frame`);
+  }
+  if (Array.isArray(value)) return value.map((item, index) => extractTensors(item, tensors, `${path}[${index}]`));
+  if (value !== null && typeof value === "object") {
+    const plain: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) plain[key] = extractTensors(item, tensors, `${path}.${key}`);
+    return plain;
+  }
+  return value;
+}
+
+/** Encodes a header (whose `tensors` field is filled in here) and the tensors found in `body`. */
+export function encodeMessage(key: Buffer, header: Record<string, unknown>, body: Record<string, unknown>): Buffer[] {
+  const tensors: Tensor[] = [];
+  const plainBody: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(body)) plainBody[field] = extractTensors(value, tensors, field);
+  const descriptors: TensorDescriptor[] = tensors.map((tensor) => ({ dtype: tensor.dtype, shape: [...tensor.shape] }));
+  const headerBytes = packr.pack({ ...header, ...plainBody, tensors: descriptors });
+  return [sign(key, headerBytes), headerBytes, ...tensors.map((tensor) => tensor.bytes())];
+}
+
+export interface DecodedFrames {
+  header: unknown;
+  headerBytes: Buffer;
+  tensorFrames: Buffer[];
+}
+
+/** Checks the signature and unpacks the header; throws ProtocolError on anything malformed. */
+export function decodeFrames(key: Buffer, frames: Buffer[]): DecodedFrames {
+  const [signature, headerBytes, ...tensorFrames] = frames;
+  if (!signature || !headerBytes) throw new ProtocolError(`expected at least 2 frames, got ${frames.length}`);
+  if (!signatureMatches(key, headerBytes, signature)) throw new ProtocolError("bad signature");
+  let header: unknown;
+  try {
+    header = packr.unpack(headerBytes);
+  } catch (error) {
+    throw new ProtocolError(`header is not valid msgpack: ${(error as Error).message}`);
+  }
+  return { header, headerBytes, tensorFrames };
+}
+
+/** Builds Tensors over the frames (views, copying only when a frame is misaligned for its dtype). */
+export function decodeTensors(descriptors: unknown[], frames: Buffer[]): Tensor[] {
+  if (descriptors.length !== frames.length) {
+    throw new ProtocolError(`header describes ${descriptors.length} tensors but ${frames.length} tensor frames arrived`);
+  }
+  return descriptors.map((descriptor, index) => {
+    const parsed = parseDescriptor(descriptor, index);
+    const frame = frames[index] as Buffer;
+    const { itemSize, view } = DTYPE_INFO[parsed.dtype];
+    const count = elementCount(parsed.shape);
+    if (count * itemSize !== frame.byteLength) {
+      throw new ProtocolError(
+        `tensor ${index} declares ${parsed.dtype}[${parsed.shape.join(", ")}] (${count * itemSize} bytes) but its frame has ${frame.byteLength} bytes`,
+      );
+    }
+    const aligned = frame.byteOffset % itemSize === 0 ? frame : Buffer.from(frame);
+    return new Tensor(parsed.dtype, parsed.shape, view(aligned.buffer, aligned.byteOffset, count));
+  });
+}
+
+function parseDescriptor(descriptor: unknown, index: number): TensorDescriptor {
+  const candidate = descriptor as Partial<TensorDescriptor> | null;
+  const dtype = DtypeSchema.safeParse(candidate?.dtype);
+  const shape = candidate?.shape;
+  const shapeValid = Array.isArray(shape) && shape.length <= 16 && shape.every((size) => Number.isSafeInteger(size) && size >= 0);
+  if (!dtype.success || !shapeValid) throw new ProtocolError(`tensor ${index} has an invalid descriptor`);
+  return { dtype: dtype.data, shape };
+}
+
+/** Puts Tensors back where the body held {__tensor__: i} references. */
+export function insertTensors(value: unknown, tensors: Tensor[]): unknown {
+  if (Array.isArray(value)) return value.map((item) => insertTensors(item, tensors));
+  if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record);
+    if (keys.length === 1 && keys[0] === TENSOR_REFERENCE_KEY) {
+      const index = record[TENSOR_REFERENCE_KEY];
+      const tensor = typeof index === "number" ? tensors[index] : undefined;
+      if (!tensor) throw new ProtocolError(`tensor reference ${String(index)} points at no frame`);
+      return tensor;
+    }
+    const restored: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(record)) restored[key] = insertTensors(item, tensors);
+    return restored;
+  }
+  return value;
+}
