@@ -147,9 +147,25 @@ class BridgeServer:
             self.socket.close(linger=0)
 
 
-def _exit_when_parent_goes(stdin: Any) -> None:
-    """stdin stays open as long as the parent lives; EOF means it died or closed us."""
-    stdin.read()
+def _read_key_line(fd: int) -> bytes:
+    """Reads the first line of stdin unbuffered, so the parent-watch thread can own the fd after."""
+    line = bytearray()
+    while not line.endswith(b"\n"):
+        chunk = os.read(fd, 1)
+        if not chunk:
+            break
+        line += chunk
+    return bytes(line).strip()
+
+
+def _exit_when_parent_goes(fd: int) -> None:
+    """stdin stays open as long as the parent lives; EOF means it died or closed us.
+
+    Raw os.read, not sys.stdin: a daemon thread blocked inside a buffered reader aborts
+    interpreter shutdown with a fatal error.
+    """
+    while os.read(fd, 4096):
+        pass
     os._exit(0)
 
 
@@ -157,14 +173,14 @@ def main() -> None:
     endpoint = os.environ.get("VADER_BRIDGE_ENDPOINT")
     if not endpoint:
         sys.exit("VADER_BRIDGE_ENDPOINT is not set: the bridge is started by the TypeScript SDK (Bridge.start())")
-    key_line = sys.stdin.buffer.readline().strip()
+    key_line = _read_key_line(0)
     try:
         key = bytes.fromhex(key_line.decode("ascii"))
     except ValueError:
         key = b""
     if len(key) < 16:
         sys.exit("the first line on stdin must be the hex session key (at least 16 bytes)")
-    threading.Thread(target=_exit_when_parent_goes, args=(sys.stdin.buffer,), daemon=True, name="parent-watch").start()
+    threading.Thread(target=_exit_when_parent_goes, args=(0,), daemon=True, name="parent-watch").start()
 
     from .service import build_methods  # imports torch; after the cheap checks above
 

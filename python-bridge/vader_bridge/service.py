@@ -7,6 +7,7 @@ any client that did not.
 
 from __future__ import annotations
 
+import hashlib
 import platform
 import resource
 import sys
@@ -17,6 +18,7 @@ import torch
 from .handles import HandleTable
 from .protocol import PROTOCOL_VERSION, InvalidArgument, ProtocolMismatch
 from .models.text_to_video import TextToVideoModel
+from .prompts import ANIMAL_ACTIVITIES
 from .rewards import build_reward
 from .run_directory import RunDirectory
 from .trainers.vader import VaderTrainer
@@ -106,6 +108,17 @@ def trainer_arguments(config: dict[str, Any], frames: int) -> dict[str, Any]:
     }
 
 
+def fingerprint(model: TextToVideoModel) -> dict[str, Any]:
+    """SHA-256 over the base weights and over the LoRA weights, so callers can prove what changed."""
+    base, lora = hashlib.sha256(), hashlib.sha256()
+    for part_name in ("unet", "vae", "text_encoder"):
+        for name, tensor in sorted(getattr(model, part_name).state_dict().items()):
+            digest = lora if "lora_" in name else base
+            digest.update(f"{part_name}.{name}".encode())
+            digest.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
+    return {"base": base.hexdigest(), "lora": lora.hexdigest() if model.info().get("lora") else None}
+
+
 def video_for_reward(video: torch.Tensor) -> torch.Tensor:
     """uint8 [B, F, H, W, 3] (as model.sample returns) -> float [B, F, 3, H, W] in [0, 1]."""
     if video.dtype != torch.uint8 or video.dim() != 5 or video.shape[-1] != 3:
@@ -142,6 +155,12 @@ def build_methods(server: "BridgeServer") -> dict[str, Callable[[dict[str, Any],
         server.running = False
         return {}
 
+    def echo(params: dict[str, Any], call: "Call") -> dict[str, Any]:
+        return {"value": params.get("value")}
+
+    def builtin_prompts(params: dict[str, Any], call: "Call") -> dict[str, Any]:
+        return {"prompts": list(ANIMAL_ACTIVITIES)}
+
     def release(params: dict[str, Any], call: "Call") -> dict[str, Any]:
         return {"released": handles.release(field(params, "handle", str))}
 
@@ -171,6 +190,9 @@ def build_methods(server: "BridgeServer") -> dict[str, Callable[[dict[str, Any],
         model = handles.get(handle, "model")
         model.load_lora(field(params, "directory", str))
         return model_info(handle, model)
+
+    def model_fingerprint(params: dict[str, Any], call: "Call") -> dict[str, Any]:
+        return fingerprint(handles.get(field(params, "handle", str), "model"))
 
     def model_sample(params: dict[str, Any], call: "Call") -> dict[str, Any]:
         model = handles.get(field(params, "handle", str), "model")
@@ -225,12 +247,15 @@ def build_methods(server: "BridgeServer") -> dict[str, Callable[[dict[str, Any],
     return {
         "system.hello": hello,
         "system.shutdown": shutdown,
+        "system.echo": echo,
+        "prompts.builtIn": builtin_prompts,
         "handle.release": release,
         "model.tiny": model_tiny,
         "model.load": model_load,
         "model.save": model_save,
         "model.saveLora": model_save_lora,
         "model.loadLora": model_load_lora,
+        "model.fingerprint": model_fingerprint,
         "model.sample": model_sample,
         "reward.score": reward_score,
         "video.write": video_write,

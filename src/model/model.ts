@@ -52,6 +52,12 @@ export class Model extends RemoteHandle {
     this.current = await this.bridge.call("model.loadLora", { handle: this.handle, directory });
   }
 
+  /** SHA-256 digests of the base weights and of the LoRA weights: proof of what training changed. */
+  async fingerprint(): Promise<{ base: string; lora: string | null }> {
+    this.assertLive();
+    return this.bridge.call("model.fingerprint", { handle: this.handle });
+  }
+
   /** Generates videos: uint8 [prompts, frames, height, width, 3]. Same seed, same weights, same video. */
   async sample(options: SampleOptionsInput): Promise<Tensor<"uint8">> {
     this.assertLive();

@@ -50,12 +50,17 @@ const empty = z.strictObject({});
 export const METHODS = {
   "system.hello": { params: z.strictObject({ protocolVersion: z.number().int() }), result: BridgeInfo },
   "system.shutdown": { params: empty, result: empty },
+  /** Returns `value` as it arrived (tensors included): for tests and the bridge benchmark. */
+  "system.echo": { params: z.strictObject({ value: z.unknown() }), result: z.strictObject({ value: z.unknown() }) },
+  "prompts.builtIn": { params: empty, result: z.strictObject({ prompts: z.array(z.string()).min(1) }) },
   "handle.release": { params: z.strictObject({ handle: HandleId }), result: z.strictObject({ released: z.boolean() }) },
   "model.tiny": { params: TinyModelOptions, result: ModelInfo },
   "model.load": { params: z.strictObject({ directory: z.string().min(1) }), result: ModelInfo },
   "model.save": { params: z.strictObject({ handle: HandleId, directory: z.string().min(1) }), result: empty },
   "model.saveLora": { params: z.strictObject({ handle: HandleId, directory: z.string().min(1) }), result: z.strictObject({ path: z.string() }) },
   "model.loadLora": { params: z.strictObject({ handle: HandleId, directory: z.string().min(1) }), result: ModelInfo },
+  /** SHA-256 of the base weights and of the LoRA weights (null without a LoRA). */
+  "model.fingerprint": { params: z.strictObject({ handle: HandleId }), result: z.strictObject({ base: z.string(), lora: z.string().nullable() }) },
   "model.sample": { params: SampleOptions.extend({ handle: HandleId }), result: z.strictObject({ video: TensorValue }) },
   "reward.score": {
     params: z.strictObject({ reward: RewardSpecSchema, video: TensorValue, prompts: z.array(z.string()) }),

@@ -159,6 +159,13 @@ export class PythonProcess {
 
 function diagnoseEarlyExit(python: string, code: number | null, signal: string | null, stderr: string): BridgeStartError {
   const missing = /No module named '([^']+)'/.exec(stderr);
+  if (missing?.[1]?.startsWith("vader_bridge")) {
+    return new BridgeStartError(
+      `the bridge's own module '${missing[1]}' is missing under ${join(PACKAGE_ROOT, "python-bridge")}`,
+      "the vader-sdk installation is incomplete: reinstall it (or restore python-bridge/ in a checkout)",
+      stderr,
+    );
+  }
   if (missing) {
     return new BridgeStartError(
       `the Python package '${missing[1]}' is missing from ${python}`,

@@ -1,0 +1,17 @@
+import type { StepMetrics } from "../trainer/vader-config.js";
+
+export function formatStep(metrics: StepMetrics, totalSteps: number): string {
+  const width = String(totalSteps).length;
+  return [
+    `step ${String(metrics.step).padStart(width)}/${totalSteps}`,
+    `reward ${metrics.reward.mean.toFixed(4)} ± ${metrics.reward.std.toFixed(4)}`,
+    `loss ${metrics.loss.toFixed(4)}`,
+    `grad-norm ${metrics.gradNorm.toExponential(2)}`,
+    `${metrics.seconds.toFixed(2)} s`,
+    `${(metrics.peakMemoryBytes / 2 ** 30).toFixed(2)} GiB`,
+  ].join("  ");
+}
+
+export function mean(values: number[]): number {
+  return values.length === 0 ? Number.NaN : values.reduce((sum, value) => sum + value, 0) / values.length;
+}
