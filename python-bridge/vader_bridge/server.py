@@ -131,15 +131,15 @@ class BridgeServer:
         else:
             self.send(identity, {"type": "reply", "id": request_id, "status": "ok", "result": result})
 
-    def serve(self, endpoint: str) -> None:
-        context = zmq.Context.instance()
-        self.socket = context.socket(zmq.ROUTER)
+    def bind(self, endpoint: str) -> None:
+        self.socket = zmq.Context.instance().socket(zmq.ROUTER)
         self.socket.linger = 0
         self.socket.bind(endpoint)
         if endpoint.startswith("ipc://"):
             os.chmod(endpoint[len("ipc://") :], 0o600)
-        print(f"{READY_PREFIX} {endpoint}", flush=True)
-        os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nobody reads stdout after READY
+
+    def run(self) -> None:
+        """Serves until a system.shutdown request (or the parent's death) ends the process."""
         try:
             while self.running:
                 self.handle_frames(self.socket.recv_multipart(copy=False))
@@ -186,7 +186,10 @@ def main() -> None:
 
     server = BridgeServer(key=key, methods={})
     server.methods.update(build_methods(server))
-    server.serve(endpoint)
+    server.bind(endpoint)
+    print(f"{READY_PREFIX} {endpoint}", flush=True)
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nobody reads stdout after READY
+    server.run()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,106 @@
+// The real Python bridge on CPU: handshake, tensors through Python, errors with tracebacks, clean exit.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Bridge, BridgeStartError, ConfigError, ERROR_CODES, PythonError, Reward, Tensor } from "../../src/index.js";
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function bytesOf(view: ArrayBufferView): Buffer {
+  return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+}
+
+describe("bridge", () => {
+  let bridge: Bridge;
+  beforeAll(async () => {
+    bridge = await Bridge.start();
+  });
+  afterAll(async () => {
+    await bridge?.close();
+  });
+
+  it("handshakes and reports the Python side", () => {
+    expect(bridge.info.protocolVersion).toBe(1);
+    expect(bridge.info.versions.torch).toMatch(/^2\.13\.0/);
+    expect(bridge.info.device).toBe("cpu");
+    expect(bridge.info.pid).toBe(bridge.pid);
+  });
+
+  it("sends tensors through Python and back bit-exactly", async () => {
+    const float32 = new Float32Array([Number.NaN, -0, Number.POSITIVE_INFINITY, 1e-45, -1.5]);
+    new Uint32Array(float32.buffer)[0] = 0x7fa00001; // signalling-NaN payload must survive numpy and torch
+    const sent = {
+      float32: new Tensor("float32", [5], float32),
+      float16: new Tensor("float16", [4], new Uint16Array([0x7c00, 0x8000, 0x7e55, 0x3555])),
+      bfloat16: new Tensor("bfloat16", [2, 2], new Uint16Array([0x3f80, 0xff80, 0x7fc1, 0x8000])),
+      int64: new Tensor("int64", [3], new BigInt64Array([-(2n ** 63n), 0n, 2n ** 63n - 1n])),
+      uint8: new Tensor("uint8", [2, 3], new Uint8Array([0, 1, 127, 128, 254, 255])),
+      empty: new Tensor("float64", [0, 3], new Float64Array(0)),
+    };
+    const { value } = await bridge.call("system.echo", { value: sent });
+    const back = value as Record<keyof typeof sent, Tensor>;
+    for (const [name, tensor] of Object.entries(sent)) {
+      const returned = back[name as keyof typeof sent];
+      expect(returned.dtype, name).toBe(tensor.dtype);
+      expect(returned.shape, name).toEqual(tensor.shape);
+      expect(bytesOf(returned.data).equals(bytesOf(tensor.data)), name).toBe(true);
+    }
+  });
+
+  it("carries a Python exception raised inside a reward, with its traceback", async () => {
+    const video = new Tensor("uint8", [1, 2, 4, 4, 3], new Uint8Array(96).fill(100));
+    const failing = Reward.named("testing-exception", { message: "the reward model exploded" });
+    const error = await failing.score(bridge, video).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PythonError);
+    const pythonError = error as PythonError;
+    expect(pythonError.pythonName).toBe("RuntimeError");
+    expect(pythonError.pythonMessage).toContain("the reward model exploded");
+    expect(pythonError.code).toBe(ERROR_CODES.pythonException);
+    expect(pythonError.traceback).toMatch(/Traceback \(most recent call last\)/);
+    expect(pythonError.traceback).toMatch(/testing_exception\.py/);
+    expect(pythonError.stack).toContain("Python traceback:");
+    // The bridge keeps serving after a failed call.
+    const scores = await Reward.named("brightness").score(bridge, video);
+    expect(scores[0]).toBeCloseTo(100 / 255, 2);
+  });
+
+  it("names the known rewards when asked for an unknown one", async () => {
+    const video = new Tensor("uint8", [1, 1, 2, 2, 3], new Uint8Array(12));
+    const error = (await Reward.named("aesthetic-v9").score(bridge, video).catch((caught: unknown) => caught)) as PythonError;
+    expect(error.code).toBe(ERROR_CODES.invalidArgument);
+    expect(error.pythonMessage).toMatch(/aesthetic-v9.*brightness.*contrast/);
+  });
+
+  it("validates params in TypeScript before they leave", async () => {
+    await expect(bridge.call("model.tiny", { frames: 0 })).rejects.toBeInstanceOf(ConfigError);
+    await expect(bridge.call("model.tiny", { height: 30 })).rejects.toThrow(/height must be a multiple of 8/);
+  });
+
+  it("answers an unknown handle with a typed error", async () => {
+    const error = (await bridge.call("model.fingerprint", { handle: "model-999" }).catch((caught: unknown) => caught)) as PythonError;
+    expect(error.code).toBe(ERROR_CODES.unknownHandle);
+  });
+});
+
+describe("bridge lifecycle", () => {
+  it("close() leaves no Python process behind, and later calls fail fast", async () => {
+    const bridge = await Bridge.start();
+    const pid = bridge.pid as number;
+    expect(isAlive(pid)).toBe(true);
+    await bridge.close();
+    expect(isAlive(pid)).toBe(false);
+    await expect(bridge.call("system.echo", { value: 1 })).rejects.toThrow(/bridge closed/);
+    await bridge.close(); // idempotent
+  });
+
+  it("explains a missing interpreter and how to fix it", async () => {
+    const error = await Bridge.start({ python: "/nonexistent/python3" }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(BridgeStartError);
+    expect((error as BridgeStartError).message).toMatch(/does not exist[\s\S]*Fix: run `npm install`/);
+  });
+});
