@@ -1,0 +1,65 @@
+"""One VADER configuration measured directly in Python, with no bridge: prints one JSON line.
+
+Run by bench/vader-step.ts in a fresh process per configuration, because peak RSS only grows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import time
+
+import torch
+
+from vader_bridge.models.text_to_video import TextToVideoModel
+from vader_bridge.prompts import ANIMAL_ACTIVITIES
+from vader_bridge.rewards import build_reward
+from vader_bridge.trainers.vader import VaderTrainer
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--denoising-steps", type=int, required=True)
+    parser.add_argument("--k", type=int, required=True)
+    parser.add_argument("--iterations", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=1)
+    arguments = parser.parse_args()
+
+    torch.manual_seed(0)
+    model = TextToVideoModel.tiny(seed=0)
+    trainer = VaderTrainer(
+        model,
+        build_reward({"kind": "named", "name": "brightness", "options": {}}),
+        scheduler={"name": "ddim", "steps": arguments.denoising_steps, "eta": 1.0},
+        truncation={"mode": "last", "k": arguments.k},
+        lora={"rank": 8, "alpha": None, "target_modules": ["to_q", "to_k", "to_v", "to_out.0"]},
+        lr=1e-3,
+        seed=0,
+    )
+    for _ in range(arguments.warmup):
+        trainer.step(ANIMAL_ACTIVITIES)
+    seconds = []
+    for _ in range(arguments.iterations):
+        started = time.perf_counter()
+        trainer.step(ANIMAL_ACTIVITIES)
+        seconds.append(time.perf_counter() - started)
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    json.dump(
+        {
+            "denoisingSteps": arguments.denoising_steps,
+            "k": arguments.k,
+            "secondsPerStep": statistics.median(seconds),
+            "allSeconds": seconds,
+            "peakRssBytes": peak_kib * 1024,
+            "unetParameters": sum(p.numel() for p in model.unet.parameters()),
+        },
+        sys.stdout,
+    )
+    print()
+
+
+if __name__ == "__main__":
+    main()
