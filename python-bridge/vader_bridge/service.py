@@ -19,6 +19,7 @@ from .handles import HandleTable
 from .protocol import PROTOCOL_VERSION, InvalidArgument, ProtocolMismatch
 from .models.text_to_video import TextToVideoModel
 from .prompts import ANIMAL_ACTIVITIES
+from .python_objects import build_python_methods
 from .rewards import build_reward
 from .run_directory import RunDirectory
 from .trainers.vader import VaderTrainer
@@ -245,6 +246,7 @@ def build_methods(server: "BridgeServer") -> dict[str, Callable[[dict[str, Any],
         return {"steps": steps, "last": last, "loraPath": lora_path}
 
     return {
+        **build_python_methods(handles),
         "system.hello": hello,
         "system.shutdown": shutdown,
         "system.echo": echo,

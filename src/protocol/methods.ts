@@ -4,6 +4,7 @@ import { z } from "zod";
 import { Tensor } from "../transport/tensor.js";
 import { RewardSpecSchema } from "../reward/reward-spec.js";
 import { SchedulerConfig } from "../scheduler/scheduler-config.js";
+import { PYTHON_METHODS } from "./python-methods.js";
 import { FitOptions, StepMetrics, VaderTrainerConfig } from "../trainer/vader-config.js";
 
 const TensorValue = z.instanceof(Tensor, { error: "must be a Tensor" });
@@ -78,6 +79,7 @@ export const METHODS = {
     params: FitOptions.extend({ handle: HandleId }),
     result: z.strictObject({ steps: z.number().int().nonnegative(), last: StepMetrics.nullable(), loraPath: z.string().nullable() }),
   },
+  ...PYTHON_METHODS,
 } as const;
 
 export type MethodName = keyof typeof METHODS;
