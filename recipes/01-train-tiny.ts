@@ -16,7 +16,7 @@ const before = await model.sample(preview);
 console.log(`before: ${reward} = ${(await reward.score(bridge, before))[0]?.toFixed(4)}`);
 await saveVideo(bridge, videoAt(before, 0), "recipe-01-before.gif");
 
-await using trainer = Trainer.vader({ model, reward, scheduler, truncation: { mode: "last", k: 1 }, lora: { rank: 8 }, lr: 1e-3 });
+await using trainer = Trainer.vader({ model, reward, scheduler, truncation: { mode: "last", k: 1 }, lora: { rank: 8 }, lr: 1e-2 });
 for await (const step of trainer.fit({ prompts, steps: 15 })) {
   console.log(`step ${step.step}: reward ${step.reward.mean.toFixed(4)} (grad norm ${step.gradNorm.toExponential(2)})`);
 }

@@ -79,7 +79,7 @@ export class ProtocolError extends VaderError {
 /** Thrown by long calls whose AbortSignal fired. */
 export class AbortError extends VaderError {
   override name = "AbortError";
-  constructor(what: string) {
-    super(`${what} was aborted`);
+  constructor(what: string, cause?: PythonError) {
+    super(cause ? `${what} was aborted: ${cause.pythonMessage}` : `${what} was aborted`, cause ? { cause } : undefined);
   }
 }

@@ -13,3 +13,6 @@ export { PROTOCOL_VERSION } from "./protocol/version.js";
 export { ERROR_CODES, type ErrorCode } from "./protocol/error-codes.js";
 export type { BridgeInfo, ModelInfo } from "./protocol/methods.js";
 export { AbortError, BridgeClosedError, BridgeStartError, ConfigError, ProtocolError, PythonError, VaderError } from "./errors.js";
+export { PythonBridge, type PythonStats } from "./python/python-bridge.js";
+export { isPythonProxy, type IterateOptions, type PythonCallOptions, type PythonProxy, type PythonProxyMembers, type PythonValue } from "./python/python-proxy.js";
+export { PythonArgumentError, PythonObjectDisposedError } from "./python/python-errors.js";

@@ -32,6 +32,14 @@ class ProtocolMismatch(RuntimeError):
     pass
 
 
+class Cancelled(Exception):
+    """Raised by a handler that saw its call cancelled, after leaving its state consistent.
+
+    Lives here, not in server.py: the server runs as ``__main__``, and a second import of it
+    would make a second, uncatchable class.
+    """
+
+
 def sign(key: bytes, header: bytes) -> bytes:
     return hmac.new(key, header, hashlib.sha256).digest()
 

@@ -11,8 +11,10 @@ Frames out: [identity, signature, msgpack(header), tensor frames...]
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
+import time
 import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -24,8 +26,9 @@ import msgpack
 import zmq
 
 from . import protocol
+from .control import CancelRegistry, ControlChannel
 from .handles import UnknownHandleError
-from .protocol import BadRequest, ErrorCode, InvalidArgument, ProtocolMismatch
+from .protocol import BadRequest, Cancelled, ErrorCode, InvalidArgument, ProtocolMismatch
 from .registry import UnknownNameError
 from .tensors import FrameError, extract_tensors, frame_to_tensor, insert_tensors, tensor_to_frame
 
@@ -38,12 +41,20 @@ def log(message: str) -> None:
 
 @dataclass
 class Call:
-    """What a method handler gets besides its params: a way to stream events to its caller."""
+    """What a method handler gets besides its params: events to its caller, and whether to stop."""
 
     server: "BridgeServer"
     identity: bytes
     request_id: int
     method: str
+
+    @property
+    def cancelled(self) -> bool:
+        return self.server.cancels.is_cancelled(self.request_id)
+
+    def raise_if_cancelled(self, what: str = "") -> None:
+        if self.cancelled:
+            raise Cancelled(f"{self.method} was cancelled{' ' + what if what else ''}")
 
     def emit(self, event: str, data: Any) -> None:
         self.server.send(self.identity, {"type": "event", "id": self.request_id, "event": event, "data": data})
@@ -58,6 +69,7 @@ class BridgeServer:
     methods: dict[str, Handler]
     socket: Any = None
     running: bool = True
+    cancels: CancelRegistry = field(default_factory=CancelRegistry)
     _last_seq_in: dict[bytes, int] = field(default_factory=dict)
     _next_seq_out: dict[bytes, int] = field(default_factory=dict)
 
@@ -117,7 +129,10 @@ class BridgeServer:
                 known = ", ".join(sorted(self.methods))
                 self.reply_error(identity, request_id, ErrorCode.UNKNOWN_METHOD, LookupError(f"unknown method {method!r}; known: {known}"))
                 return
+            call.raise_if_cancelled("before it started")
             result = handler(params, call)
+        except Cancelled as error:
+            self.reply_error(identity, request_id, ErrorCode.CANCELLED, error)
         except (BadRequest, FrameError) as error:
             self.reply_error(identity, request_id, ErrorCode.BAD_REQUEST, error)
         except ProtocolMismatch as error:
@@ -129,7 +144,12 @@ class BridgeServer:
         except Exception as error:  # any failure in user-facing compute goes back as a typed error
             self.reply_error(identity, request_id, ErrorCode.PYTHON_EXCEPTION, error)
         else:
-            self.send(identity, {"type": "reply", "id": request_id, "status": "ok", "result": result})
+            try:
+                self.send(identity, {"type": "reply", "id": request_id, "status": "ok", "result": result})
+            except Exception as error:  # a result that cannot be encoded still gets an answer
+                self.reply_error(identity, request_id, ErrorCode.PYTHON_EXCEPTION, error)
+        finally:
+            self.cancels.forget(request_id)
 
     def bind(self, endpoint: str) -> None:
         self.socket = zmq.Context.instance().socket(zmq.ROUTER)
@@ -142,7 +162,11 @@ class BridgeServer:
         """Serves until a system.shutdown request (or the parent's death) ends the process."""
         try:
             while self.running:
-                self.handle_frames(self.socket.recv_multipart(copy=False))
+                frames = self.socket.recv_multipart(copy=False)
+                try:
+                    self.handle_frames(frames)
+                except Exception as error:  # one bad message must never end the service
+                    log(f"dropped a message that broke the server: {type(error).__name__}: {error}")
         finally:
             self.socket.close(linger=0)
 
@@ -169,6 +193,13 @@ def _exit_when_parent_goes(fd: int) -> None:
     os._exit(0)
 
 
+def _exit_when_reparented(parent: int) -> None:
+    """Second watch, for a parent that died while something else still holds our stdin open."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
 def main() -> None:
     endpoint = os.environ.get("VADER_BRIDGE_ENDPOINT")
     if not endpoint:
@@ -181,12 +212,18 @@ def main() -> None:
     if len(key) < 16:
         sys.exit("the first line on stdin must be the hex session key (at least 16 bytes)")
     threading.Thread(target=_exit_when_parent_goes, args=(0,), daemon=True, name="parent-watch").start()
+    threading.Thread(target=_exit_when_reparented, args=(os.getppid(),), daemon=True, name="reparent-watch").start()
+    # Ctrl-C in a terminal reaches the whole process group; the owner decides what it means.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     from .service import build_methods  # imports torch; after the cheap checks above
 
     server = BridgeServer(key=key, methods={})
     server.methods.update(build_methods(server))
     server.bind(endpoint)
+    control_endpoint = os.environ.get("VADER_BRIDGE_CONTROL_ENDPOINT")
+    if control_endpoint:
+        ControlChannel(key, control_endpoint, server.cancels, log).start()
     print(f"{READY_PREFIX} {endpoint}", flush=True)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nobody reads stdout after READY
     server.run()

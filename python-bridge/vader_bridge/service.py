@@ -208,8 +208,9 @@ def build_methods(server: "BridgeServer") -> dict[str, Callable[[dict[str, Any],
     def reward_score(params: dict[str, Any], call: "Call") -> dict[str, Any]:
         reward = build_reward(field(params, "reward", dict))
         frames = video_for_reward(field(params, "video", torch.Tensor))
+        prompts = field(params, "prompts", list) or [""] * frames.shape[0]  # prompt-free rewards need none
         with torch.no_grad():
-            scores = reward(frames, field(params, "prompts", list))
+            scores = reward(frames, prompts)
         return {"scores": scores.float()}
 
     def video_write(params: dict[str, Any], call: "Call") -> dict[str, Any]:
@@ -232,18 +233,22 @@ def build_methods(server: "BridgeServer") -> dict[str, Callable[[dict[str, Any],
         directory_path = field(params, "runDirectory", str, optional=True)
         run_directory = RunDirectory(directory_path) if directory_path else None
         call.emit("fit-start", {"steps": steps})
-        last, lora_path = None, None
+        last, lora_path, completed = None, None, 0
         for index in range(steps):
+            if call.cancelled:
+                break  # at a step boundary: the last completed step is fully on disk
             last = wire_metrics(trainer.step(prompts))
+            completed = index + 1
             if run_directory:
                 run_directory.append_metrics(last)
-                if save_every and (index + 1) % save_every == 0:
+                if save_every and completed % save_every == 0:
                     lora_path = run_directory.save_lora(trainer.model)
             call.emit("fit-delta", last)
-        if run_directory and steps > 0 and (save_every is None or steps % save_every != 0):
+        if run_directory and completed > 0 and (save_every is None or completed % save_every != 0):
             lora_path = run_directory.save_lora(trainer.model)
-        call.emit("fit-end", {"steps": steps})
-        return {"steps": steps, "last": last, "loraPath": lora_path}
+        call.emit("fit-end", {"steps": completed})
+        call.raise_if_cancelled(f"after {completed} of {steps} steps; the LoRA and metrics of step {completed} are saved")
+        return {"steps": completed, "last": last, "loraPath": lora_path}
 
     return {
         **build_python_methods(handles),

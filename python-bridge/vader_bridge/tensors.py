@@ -84,8 +84,9 @@ def tensor_to_frame(tensor: torch.Tensor) -> tuple[dict[str, Any], memoryview]:
     cpu = tensor.detach().to("cpu").contiguous()
     if name == "bfloat16":
         cpu = cpu.view(torch.uint16) if hasattr(torch, "uint16") else cpu.view(torch.int16)
-    array = cpu.numpy()
-    return {"dtype": name, "shape": list(tensor.shape)}, memoryview(np.ascontiguousarray(array)).cast("B")
+    # A flat uint8 view: memoryview.cast refuses shapes with a zero in them.
+    flat_bytes = cpu.numpy().reshape(-1).view(np.uint8)
+    return {"dtype": name, "shape": list(tensor.shape)}, memoryview(flat_bytes)
 
 
 def extract_tensors(value: Any, tensors: list[torch.Tensor]) -> Any:

@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { ConfigError } from "../errors.js";
+import { AbortError, ConfigError } from "../errors.js";
 import { Model } from "../model/model.js";
 import { saveVideo, videoAt } from "../model/video.js";
 import { Reward } from "../reward/reward.js";
@@ -67,14 +67,34 @@ export async function train(argv: TrainArguments, print: (line: string) => void 
   };
 
   await preview("before");
-  print(`training: ${job.steps} steps of VADER, reward ${reward}, ${prompts.length} prompts`);
+  print(`training: ${job.steps} steps of VADER, reward ${reward}, ${prompts.length} prompts (Ctrl-C stops after the current step and saves)`);
   const history: StepMetrics[] = [];
-  const run = trainer.fit({ prompts, steps: job.steps, runDirectory, ...(job.saveEvery ? { saveEvery: job.saveEvery } : {}) });
-  for await (const metrics of run) {
-    history.push(metrics);
-    print(formatStep(metrics, job.steps));
+  const stopping = new AbortController();
+  const onInterrupt = () => {
+    if (!stopping.signal.aborted) {
+      print("Ctrl-C: stopping after the current step and saving; press Ctrl-C again to end Python at once");
+      stopping.abort();
+    } else {
+      void bridge.kill();
+    }
+  };
+  process.on("SIGINT", onInterrupt);
+  const run = trainer.fit({ prompts, steps: job.steps, runDirectory, signal: stopping.signal, ...(job.saveEvery ? { saveEvery: job.saveEvery } : {}) });
+  let loraPath: string | null = null;
+  try {
+    for await (const metrics of run) {
+      history.push(metrics);
+      print(formatStep(metrics, job.steps));
+    }
+    loraPath = (await run.result).loraPath;
+  } catch (error) {
+    if (!(error instanceof AbortError)) throw error;
+    print(`stopped after step ${history.length} of ${job.steps}: metrics and LoRA of that step are in ${runDirectory}`);
+    process.exitCode = 130;
+    return runDirectory;
+  } finally {
+    process.off("SIGINT", onInterrupt);
   }
-  const { loraPath } = await run.result;
   await preview("after");
 
   const window = Math.min(3, history.length);

@@ -54,27 +54,29 @@ export class VaderTrainer implements AsyncDisposable {
 
   /**
    * Trains for `steps` optimizer steps, streaming one StepMetrics per step. The LoRA and the
-   * optimizer live on in Python, so a second fit continues where the first stopped.
+   * optimizer live on in Python, so a second fit continues where the first stopped. Aborting
+   * `signal` stops at the next step boundary with that step's metrics and LoRA saved; the run
+   * then rejects with AbortError.
    */
-  fit(options: FitOptionsInput): FitRun {
-    const parsed = FitOptions.safeParse(options);
+  fit(options: FitOptionsInput & { signal?: AbortSignal }): FitRun {
+    const { signal, ...data } = options;
+    const parsed = FitOptions.safeParse(data);
     if (!parsed.success) throw ConfigError.fromZod("fit options", parsed.error);
     const queue = new EventQueue<StepMetrics>();
     const result = (async () => {
       this.remote ??= PythonTrainer.create(this.model, this.reward, this.config);
       const remote = await this.remote;
-      return this.model.bridge.call(
-        "trainer.fit",
-        { ...parsed.data, handle: remote.handle },
-        { onEvent: ({ event, data }) => event === "fit-delta" && queue.push(EVENTS["fit-delta"].parse(data)) },
-      );
+      const stream = this.model.bridge.stream("trainer.fit", { ...parsed.data, handle: remote.handle }, { signal });
+      for await (const { event, data: eventData } of stream) {
+        if (event === "fit-delta") queue.push(EVENTS["fit-delta"].parse(eventData));
+      }
+      return stream.result;
     })();
     result.then(
       () => queue.end(),
       (error: unknown) => queue.fail(error),
     );
-    // The iterator reports failures; keep an unobserved `result` from crashing the process.
-    result.catch(() => undefined);
+    result.catch(() => undefined); // observed through the iterator or `result`, whichever the caller uses
     return { result, [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator]() };
   }
 

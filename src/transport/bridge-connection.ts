@@ -5,6 +5,7 @@ import { Dealer } from "zeromq";
 import { IncomingHeaderSchema, type ErrorEnvelope } from "../protocol/envelope.js";
 import { ProtocolError } from "../errors.js";
 import { decodeFrames, decodeTensors, encodeMessage, insertTensors } from "./message-codec.js";
+import { SendQueue } from "./send-queue.js";
 
 export interface StreamedEvent {
   event: string;
@@ -24,7 +25,7 @@ interface PendingCall extends CallHandlers {
 export class BridgeConnection {
   private readonly socket = new Dealer({ linger: 0 });
   private readonly pending = new Map<number, PendingCall>();
-  private sendQueue: Promise<void> = Promise.resolve();
+  private readonly sender = new SendQueue(this.socket);
   private nextId = 1;
   private nextSeq = 1;
   private lastPeerSeq = 0;
@@ -62,9 +63,7 @@ export class BridgeConnection {
   }
 
   private enqueueSend(frames: Buffer[], id: number): void {
-    this.sendQueue = this.sendQueue.then(
-      () => this.socket.send(frames),
-    ).catch((error: Error) => {
+    this.sender.send(frames).catch((error: Error) => {
       const call = this.pending.get(id);
       if (call) {
         this.pending.delete(id);

@@ -1,36 +1,54 @@
-// The user's handle on the Python process: start it, call methods, stream events, close it.
+// The user's handle on the Python process: start it, call methods, stream events, cancel, close.
 import { randomBytes } from "node:crypto";
 import { ERROR_CODES } from "../protocol/error-codes.js";
 import { METHODS, type BridgeInfo, type MethodName, type MethodParams, type MethodResult } from "../protocol/methods.js";
 import { PROTOCOL_VERSION } from "../protocol/version.js";
 import { AbortError, BridgeClosedError, BridgeStartError, ConfigError, PythonError } from "../errors.js";
 import { BridgeConnection, type StreamedEvent } from "./bridge-connection.js";
+import { ControlConnection } from "./control-connection.js";
+import { EventQueue } from "./event-queue.js";
 import { PythonProcess, type PythonProcessOptions } from "./python-process.js";
+import { PythonBridge } from "../python/python-bridge.js";
 
 export type BridgeOptions = PythonProcessOptions;
 
 export interface CallOptions {
   onEvent?: (event: StreamedEvent) => void;
+  /**
+   * Aborting asks Python (on the control channel) to stop at its next step boundary; the call
+   * then rejects with AbortError. A call Python finished anyway resolves with its result.
+   */
   signal?: AbortSignal;
+}
+
+/** A long call in progress: its events as they stream, and its final result. */
+export interface Stream<M extends MethodName> extends AsyncIterable<StreamedEvent> {
+  readonly result: Promise<MethodResult<M>>;
 }
 
 export class Bridge implements AsyncDisposable {
   private closing: Promise<void> | undefined;
+  private pythonBridge: PythonBridge | undefined;
 
   private constructor(
     private readonly process: PythonProcess,
     private readonly connection: BridgeConnection,
+    private readonly control: ControlConnection,
     readonly info: BridgeInfo,
   ) {}
 
-  /** Spawns the Python bridge, connects, and checks the protocol version. */
+  /** Spawns the Python bridge, connects both channels, and checks the protocol version. */
   static async start(options: BridgeOptions = {}): Promise<Bridge> {
     const key = randomBytes(32);
     const python = await PythonProcess.spawn(key, options);
-    const connection = new BridgeConnection(python.endpoint, key, (method, envelope) => new PythonError(method, envelope));
-    void python.exited.then((exit) =>
-      connection.close(new BridgeClosedError("the Python process exited", exit.code, exit.signal, python.stderrTail())),
+    const connection = new BridgeConnection(python.endpoint, key, (method, envelope) =>
+      envelope.code === ERROR_CODES.cancelled ? new AbortError(method, new PythonError(method, envelope)) : new PythonError(method, envelope),
     );
+    const control = new ControlConnection(python.controlEndpoint, key);
+    void python.exited.then((exit) => {
+      control.close();
+      connection.close(new BridgeClosedError("the Python process exited", exit.code, exit.signal, python.stderrTail()));
+    });
     let info: BridgeInfo;
     try {
       const hello = connection.call("system.hello", { protocolVersion: PROTOCOL_VERSION });
@@ -43,7 +61,12 @@ export class Bridge implements AsyncDisposable {
       }
       throw error;
     }
-    return new Bridge(python, connection, info);
+    return new Bridge(python, connection, control, info);
+  }
+
+  /** The Python escape hatch: proxies into this bridge's process (docs/python-escape-hatch.md). */
+  get python(): PythonBridge {
+    return (this.pythonBridge ??= new PythonBridge(this));
   }
 
   get pid(): number | undefined {
@@ -59,12 +82,41 @@ export class Bridge implements AsyncDisposable {
     const schema = METHODS[method];
     const checked = schema.params.safeParse(params);
     if (!checked.success) throw ConfigError.fromZod(`params for ${method}`, checked.error);
-    if (options.signal?.aborted) throw new AbortError(method);
-    const { result } = this.connection.call(method, checked.data as Record<string, unknown>, { onEvent: options.onEvent });
-    const raw = await result;
-    const parsed = schema.result.safeParse(raw);
-    if (!parsed.success) throw ConfigError.fromZod(`result of ${method} from Python`, parsed.error);
-    return parsed.data as MethodResult<M>;
+    const { signal } = options;
+    if (signal?.aborted) throw new AbortError(method);
+    const { id, result } = this.connection.call(method, checked.data as Record<string, unknown>, { onEvent: options.onEvent });
+    const onAbort = () => void this.control.cancel(id);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const parsed = schema.result.safeParse(await result);
+      if (!parsed.success) throw ConfigError.fromZod(`result of ${method} from Python`, parsed.error);
+      return parsed.data as MethodResult<M>;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** Like `call`, but the events come as an AsyncIterable; iterating also surfaces the call's failure. */
+  stream<M extends MethodName>(method: M, params: MethodParams<M>, options: Omit<CallOptions, "onEvent"> = {}): Stream<M> {
+    const events = new EventQueue<StreamedEvent>();
+    const result = this.call(method, params, { ...options, onEvent: (event) => events.push(event) });
+    result.then(
+      () => events.end(),
+      (error: unknown) => events.fail(error),
+    );
+    result.catch(() => undefined); // observed through the iterator or `result`, whichever the caller uses
+    return { result, [Symbol.asyncIterator]: () => events[Symbol.asyncIterator]() };
+  }
+
+  /** Round trip on the control channel in ms (answered even mid-training), or undefined on timeout. */
+  ping(timeoutMs?: number): Promise<number | undefined> {
+    return this.control.ping(timeoutMs);
+  }
+
+  /** Ends the Python process at once (SIGKILL): pending calls reject with BridgeClosedError. */
+  async kill(): Promise<void> {
+    this.process.kill();
+    await this.process.exited;
   }
 
   /** Asks Python to shut down, then makes sure the process is gone. Safe to call twice. */
@@ -75,6 +127,7 @@ export class Bridge implements AsyncDisposable {
         await Promise.race([shutdown, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
       }
       const exit = await this.process.stop();
+      this.control.close();
       this.connection.close(new BridgeClosedError("the bridge was closed", exit.code, exit.signal));
     })();
     return this.closing;

@@ -38,7 +38,8 @@ export class PythonProcess {
     readonly python: string,
     readonly child: ChildProcess,
     readonly endpoint: string,
-    private readonly socketDirectory: string,
+    readonly controlEndpoint: string,
+    socketDirectory: string,
   ) {
     this.exited = new Promise((resolve) => {
       child.once("exit", (code, signal) => {
@@ -87,13 +88,14 @@ export class PythonProcess {
     // mkdtemp makes the folder 0700: other local users cannot reach the socket inside it.
     const socketDirectory = mkdtempSync(join(tmpdir(), "vader-bridge-"));
     const endpoint = `ipc://${join(socketDirectory, "bridge.sock")}`;
+    const controlEndpoint = `ipc://${join(socketDirectory, "control.sock")}`;
     const bridgePath = join(PACKAGE_ROOT, "python-bridge");
     const pythonPath = [bridgePath, process.env.PYTHONPATH].filter(Boolean).join(delimiter);
     const child = spawn(python, ["-m", "vader_bridge.server"], {
       stdio: ["pipe", "pipe", "pipe"],
-      env: { ...process.env, ...options.env, PYTHONPATH: pythonPath, PYTHONUNBUFFERED: "1", VADER_BRIDGE_ENDPOINT: endpoint },
+      env: { ...process.env, ...options.env, PYTHONPATH: pythonPath, PYTHONUNBUFFERED: "1", VADER_BRIDGE_ENDPOINT: endpoint, VADER_BRIDGE_CONTROL_ENDPOINT: controlEndpoint },
     });
-    const started = new PythonProcess(python, child, endpoint, socketDirectory);
+    const started = new PythonProcess(python, child, endpoint, controlEndpoint, socketDirectory);
     child.stdin?.on("error", () => undefined); // EPIPE when Python died first; the exit handler reports it
     child.stdin?.write(`${sessionKey.toString("hex")}\n`);
     await started.waitUntilReady(options.startTimeoutMs ?? 120_000);

@@ -1,0 +1,84 @@
+// The control channel: cancel and ping on their own socket, served by a Python thread that a
+// busy training step cannot block.
+import { Dealer } from "zeromq";
+import { z } from "zod";
+import { decodeFrames, encodeMessage } from "./message-codec.js";
+import { SendQueue } from "./send-queue.js";
+
+const ControlReply = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("cancel-ack"), id: z.number().int(), seq: z.number().int() }),
+  z.strictObject({ type: z.literal("pong"), nonce: z.number().int(), time: z.number(), seq: z.number().int() }),
+]);
+
+export class ControlConnection {
+  private readonly socket = new Dealer({ linger: 0 });
+  private readonly sender = new SendQueue(this.socket);
+  private readonly waiting = new Map<string, () => void>();
+  private nextSeq = 1;
+  private nextNonce = 1;
+  private lastPeerSeq = 0;
+
+  constructor(
+    endpoint: string,
+    private readonly key: Buffer,
+  ) {
+    this.socket.connect(endpoint);
+    void this.receiveLoop();
+  }
+
+  /** Asks Python to stop request `id` at its next step boundary; resolves when Python noted it. */
+  cancel(id: number, timeoutMs = 2000): Promise<boolean> {
+    return this.exchange(`cancel-${id}`, { type: "cancel", id }, timeoutMs);
+  }
+
+  /** Round trip on the control channel in milliseconds, or undefined if Python did not answer. */
+  async ping(timeoutMs = 2000): Promise<number | undefined> {
+    const nonce = this.nextNonce++;
+    const started = performance.now();
+    const answered = await this.exchange(`pong-${nonce}`, { type: "ping", nonce }, timeoutMs);
+    return answered ? performance.now() - started : undefined;
+  }
+
+  private exchange(waitKey: string, header: Record<string, unknown>, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(waitKey);
+        resolve(false);
+      }, timeoutMs);
+      timer.unref();
+      this.waiting.set(waitKey, () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      const frames = encodeMessage(this.key, { ...header, seq: this.nextSeq++ }, {});
+      this.sender.send(frames).catch(() => this.waiting.get(waitKey) && resolve(false));
+    });
+  }
+
+  private async receiveLoop(): Promise<void> {
+    while (!this.socket.closed) {
+      let frames: Buffer[];
+      try {
+        frames = await this.socket.receive();
+      } catch {
+        return;
+      }
+      try {
+        const reply = ControlReply.parse(decodeFrames(this.key, frames).header);
+        if (reply.seq <= this.lastPeerSeq) continue;
+        this.lastPeerSeq = reply.seq;
+        const waitKey = reply.type === "cancel-ack" ? `cancel-${reply.id}` : `pong-${reply.nonce}`;
+        this.waiting.get(waitKey)?.();
+        this.waiting.delete(waitKey);
+      } catch {
+        // A malformed control reply is ignored; the caller's timeout answers for it.
+      }
+    }
+  }
+
+  close(): void {
+    if (!this.socket.closed) this.socket.close();
+    for (const resolve of this.waiting.values()) resolve();
+    this.waiting.clear();
+  }
+}
