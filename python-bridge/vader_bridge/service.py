@@ -11,6 +11,7 @@ import hashlib
 import platform
 import resource
 import sys
+import time
 from typing import TYPE_CHECKING, Any, Callable
 
 import torch
@@ -159,6 +160,15 @@ def build_methods(server: "BridgeServer") -> dict[str, Callable[[dict[str, Any],
     def echo(params: dict[str, Any], call: "Call") -> dict[str, Any]:
         return {"value": params.get("value")}
 
+    def sleep(params: dict[str, Any], call: "Call") -> dict[str, Any]:
+        """Busy-waits in 10 ms slices, honouring cancel: for tests and health checks of long calls."""
+        seconds = field(params, "seconds", (int, float))
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            call.raise_if_cancelled()
+            time.sleep(0.01)
+        return {"slept": seconds}
+
     def builtin_prompts(params: dict[str, Any], call: "Call") -> dict[str, Any]:
         return {"prompts": list(ANIMAL_ACTIVITIES)}
 
@@ -255,6 +265,7 @@ def build_methods(server: "BridgeServer") -> dict[str, Callable[[dict[str, Any],
         "system.hello": hello,
         "system.shutdown": shutdown,
         "system.echo": echo,
+        "system.sleep": sleep,
         "prompts.builtIn": builtin_prompts,
         "handle.release": release,
         "model.tiny": model_tiny,

@@ -53,6 +53,8 @@ export const METHODS = {
   "system.shutdown": { params: empty, result: empty },
   /** Returns `value` as it arrived (tensors included): for tests and the bridge benchmark. */
   "system.echo": { params: z.strictObject({ value: z.unknown() }), result: z.strictObject({ value: z.unknown() }) },
+  /** Sleeps in Python, stopping early when cancelled: for tests and health checks of long calls. */
+  "system.sleep": { params: z.strictObject({ seconds: z.number().min(0).max(600) }), result: z.strictObject({ slept: z.number() }) },
   "prompts.builtIn": { params: empty, result: z.strictObject({ prompts: z.array(z.string()).min(1) }) },
   "handle.release": { params: z.strictObject({ handle: HandleId }), result: z.strictObject({ released: z.boolean() }) },
   "model.tiny": { params: TinyModelOptions, result: ModelInfo },

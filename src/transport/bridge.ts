@@ -73,6 +73,11 @@ export class Bridge implements AsyncDisposable {
     return this.process.pid;
   }
 
+  /** The ZeroMQ endpoint of the request socket (an ipc path in a 0700 folder). */
+  get endpoint(): string {
+    return this.process.endpoint;
+  }
+
   get closed(): boolean {
     return this.closing !== undefined || this.process.hasExited !== undefined;
   }
