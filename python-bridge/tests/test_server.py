@@ -8,8 +8,8 @@ from typing import Any
 import msgpack
 import numpy as np
 import pytest
-import torch
 import zmq
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from vader_bridge import protocol
 from vader_bridge.server import BridgeServer, Call
@@ -137,3 +137,33 @@ def test_lying_tensor_frames_get_a_bad_request(client):
     header, _ = client.receive()
     assert header["error"]["code"] == "BAD_REQUEST"
     assert "1 tensors but 0 frames" in header["error"]["message"]
+
+
+json_like = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.floats() | st.text(max_size=8) | st.binary(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+descriptor_like = json_like | st.fixed_dictionaries(
+    {"dtype": st.sampled_from(["float32", "int64", "uint8", "bfloat16", "complex64"]), "shape": st.lists(st.integers(-3, 2**62), max_size=20)}
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    raw_frames=st.lists(st.binary(max_size=40), max_size=5),
+    signed_header=json_like,
+    lying=st.tuples(st.lists(descriptor_like, max_size=3), st.lists(st.binary(max_size=40), max_size=3)),
+)
+def test_fuzzed_frames_never_stop_the_service(client, raw_frames, signed_header, lying):
+    # 1. random frames, unsigned; 2. signed random headers; 3. well-formed requests with lying tensors.
+    client.socket.send_multipart(raw_frames or [b""])
+    header_bytes = msgpack.packb(signed_header)
+    client.socket.send_multipart([protocol.sign(KEY, header_bytes), header_bytes])
+    descriptors, frames = lying
+    client.socket.send_multipart(client.frames("echo", {"x": {"__tensor__": 0}}, list(zip(descriptors, frames)))[: 2 + len(frames)])
+    # Whatever came back for the lying request is a signed error or ok reply; then valid service goes on.
+    header, _ = client.request("echo", {"alive": True})
+    while header.get("result") != {"alive": True}:
+        assert header["type"] == "reply" and header["status"] in ("ok", "error")
+        header, _ = client.receive()

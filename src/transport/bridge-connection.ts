@@ -30,8 +30,9 @@ export class BridgeConnection {
   private nextSeq = 1;
   private lastPeerSeq = 0;
   private closedWith: Error | undefined;
-  /** Replies that failed to decode: kept for diagnostics, never thrown into the receive loop. */
-  readonly droppedFrames: string[] = [];
+  /** Messages that failed to decode are dropped, never thrown into the receive loop; counted for diagnostics. */
+  droppedCount = 0;
+  lastDropReason: string | undefined;
 
   constructor(
     endpoint: string,
@@ -83,7 +84,8 @@ export class BridgeConnection {
       try {
         this.dispatch(frames);
       } catch (error) {
-        this.droppedFrames.push((error as Error).message);
+        this.droppedCount++;
+        this.lastDropReason = (error as Error).message;
       }
     }
   }
@@ -97,14 +99,18 @@ export class BridgeConnection {
     this.lastPeerSeq = message.seq;
     const call = this.pending.get(message.id);
     if (!call) throw new ProtocolError(`reply for unknown request ${message.id}`);
-    const tensors = decodeTensors(message.tensors, tensorFrames);
     if (message.type === "event") {
-      call.onEvent?.({ event: message.event, data: insertTensors(message.data, tensors) });
+      call.onEvent?.({ event: message.event, data: insertTensors(message.data, decodeTensors(message.tensors, tensorFrames)) });
       return;
     }
+    // A signed reply settles its call even when its frames are broken: a caller must never hang.
     this.pending.delete(message.id);
-    if (message.status === "ok") call.resolve(insertTensors(message.result, tensors));
-    else call.reject(this.onCallError(call.method, message.error));
+    if (message.status === "error") return call.reject(this.onCallError(call.method, message.error));
+    try {
+      call.resolve(insertTensors(message.result, decodeTensors(message.tensors, tensorFrames)));
+    } catch (error) {
+      call.reject(error as Error);
+    }
   }
 
   /** Rejects every pending call with `error` and closes the socket; later calls reject at once. */
