@@ -1,0 +1,85 @@
+"""The Python side checked against the JSON Schema generated from the TypeScript zod schemas."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import msgpack
+import pytest
+from jsonschema import Draft202012Validator
+
+from vader_bridge import protocol
+from vader_bridge.server import BridgeServer
+
+SCHEMA = json.loads((Path(protocol.__file__).parent / "protocol_schema.json").read_text())
+
+
+def validate(schema: dict, value: object) -> None:
+    Draft202012Validator(schema).validate(value)
+
+
+def test_versions_agree():
+    assert SCHEMA["protocolVersion"] == protocol.PROTOCOL_VERSION
+
+
+def test_python_serves_exactly_the_methods_typescript_knows():
+    from vader_bridge.service import build_methods
+
+    served = set(build_methods(BridgeServer(key=b"k" * 32, methods={})))
+    assert served == set(SCHEMA["methods"])
+
+
+class RecordingSocket:
+    def __init__(self):
+        self.sent: list[dict] = []
+
+    def send_multipart(self, frames, copy=True):
+        self.sent.append(msgpack.unpackb(frames[2]))
+
+
+def serve_one(method: str, params: dict, handler) -> list[dict]:
+    server = BridgeServer(key=b"k" * 32, methods={method: handler})
+    server.socket = RecordingSocket()
+    header = {"type": "request", "id": 7, "seq": 1, "method": method, "params": params, "tensors": []}
+    validate(SCHEMA["envelope"]["request"], header)
+    protocol.check_request_header(header)
+    server.dispatch(b"peer", header, [])
+    return server.socket.sent
+
+
+def test_ok_replies_and_events_match_the_envelope():
+    def streaming(params, call):
+        call.emit("fit-delta", {"step": 1})
+        return {"done": True}
+
+    event, reply = serve_one("stream", {}, streaming)
+    validate(SCHEMA["envelope"]["event"], event)
+    validate(SCHEMA["envelope"]["okReply"], reply)
+
+
+@pytest.mark.parametrize("exception", [RuntimeError("boom"), protocol.InvalidArgument("params.x must be positive"), protocol.Cancelled("stop")])
+def test_error_replies_match_the_envelope(exception):
+    def failing(params, call):
+        raise exception
+
+    (reply,) = serve_one("fail", {}, failing)
+    validate(SCHEMA["envelope"]["errorReply"], reply)
+
+
+def test_unknown_methods_get_an_envelope_too():
+    server = BridgeServer(key=b"k" * 32, methods={})
+    server.socket = RecordingSocket()
+    server.dispatch(b"peer", {"type": "request", "id": 1, "seq": 1, "method": "nope", "params": {}, "tensors": []}, [])
+    validate(SCHEMA["envelope"]["errorReply"], server.socket.sent[0])
+
+
+def test_cheap_results_match_their_method_schemas():
+    from vader_bridge.service import build_methods
+
+    server = BridgeServer(key=b"k" * 32, methods={})
+    methods = build_methods(server)
+    hello = methods["system.hello"]({"protocolVersion": protocol.PROTOCOL_VERSION}, None)
+    validate(SCHEMA["methods"]["system.hello"]["result"], hello)
+    validate(SCHEMA["methods"]["prompts.builtIn"]["result"], methods["prompts.builtIn"]({}, None))
+    validate(SCHEMA["methods"]["handle.release"]["result"], methods["handle.release"]({"handle": "model-1"}, None))
