@@ -139,7 +139,7 @@ class BridgeServer:
             self.reply_error(identity, request_id, ErrorCode.PROTOCOL_MISMATCH, error)
         except UnknownHandleError as error:
             self.reply_error(identity, request_id, ErrorCode.UNKNOWN_HANDLE, error)
-        except (InvalidArgument, UnknownNameError, ValueError) as error:  # ValueError: an argument Python refused
+        except (InvalidArgument, UnknownNameError) as error:
             self.reply_error(identity, request_id, ErrorCode.INVALID_ARGUMENT, error)
         except Exception as error:  # any failure in user-facing compute goes back as a typed error
             self.reply_error(identity, request_id, ErrorCode.PYTHON_EXCEPTION, error)

@@ -16,10 +16,9 @@ import type { PythonReference } from "../protocol/python-methods.js";
 import type { Tensor } from "../transport/tensor.js";
 import type { HeldObject } from "./held-object.js";
 import { PythonArgumentError, PythonObjectDisposedError } from "./python-errors.js";
-import { REFERENCE_KEY, decodeResult, isPlainObject, resolveArgument, snapshotArgument } from "./wire-values.js";
+import { REFERENCE_KEY, decodeResult, isPlainObject, resolveArgument, resolveArgumentNow, snapshotArgument } from "./wire-values.js";
 
 /** What a value from Python is in TypeScript: plain data, a Buffer, or a PythonProxy (dynamic, so `any`). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type PythonValue = any;
 
 export interface PythonCallOptions {
@@ -160,17 +159,29 @@ async function heldBase(chain: Chain): Promise<HeldObject> {
       throw new TypeError(`${chain.baseLabel} gave a plain ${plainDescription(settled)} value, not a Python object: it has no ${what}`);
     }
   }
+  return live(chain, held);
+}
+
+function live(chain: Chain, held: HeldObject): HeldObject {
   if (held.disposed) throw new PythonObjectDisposedError(labelOf(chain), held.id, held.type);
   return held;
 }
 
-async function target(chain: Chain, extra: readonly string[] = []): Promise<{ target: string; path: string[] }> {
-  const held = await heldBase(chain);
+interface Target {
+  target: string;
+  path: string[];
+}
+
+function targetOf(held: HeldObject, chain: Chain, extra: readonly string[]): Target {
   return { target: held.id, path: [...chain.path, ...extra] };
 }
 
 function snapshot(value: unknown, where: string): unknown {
   return snapshotArgument(value, where, isPythonProxy);
+}
+
+function referenceOf(held: HeldObject, path: readonly string[]): Record<string, unknown> {
+  return path.length > 0 ? { [REFERENCE_KEY]: held.id, path: [...path] } : { [REFERENCE_KEY]: held.id };
 }
 
 /** What a proxy inside an argument becomes on the wire: a reference, or the plain value it settled to. */
@@ -180,12 +191,38 @@ async function argumentReference(proxy: object): Promise<unknown> {
     const settled = await chain.base.value;
     if (!isPythonProxy(settled)) return resolveArgument(snapshot(settled, chain.baseLabel), argumentReference);
   }
-  const { target: id, path } = await target(chain);
-  return path.length > 0 ? { [REFERENCE_KEY]: id, path } : { [REFERENCE_KEY]: id };
+  return referenceOf(await heldBase(chain), chain.path);
 }
 
-async function wireArgument(snapshotted: unknown): Promise<unknown> {
-  return resolveArgument(snapshotted, argumentReference);
+/** argumentReference without waiting, for proxies that hold their object (undefined for pending ones). */
+function argumentReferenceNow(proxy: object): { value: unknown } | undefined {
+  const chain = chainOf(proxy) as Chain;
+  const held = heldOf(chain);
+  return held ? { value: referenceOf(live(chain, held), chain.path) } : undefined;
+}
+
+/**
+ * Sends a request about `chain` (plus `extra` attribute names) whose params hold the snapshotted
+ * `parts`. When the chain and every proxy in the parts hold their objects, the request leaves at
+ * once, so calls on held proxies reach Python in program order (a call made before a $dispose()
+ * runs before the release); otherwise it leaves once the pending proxies settle.
+ */
+function send<T>(chain: Chain, extra: readonly string[], parts: readonly unknown[], request: (where: Target, wired: unknown[]) => Promise<T>): Promise<T> {
+  try {
+    const held = heldOf(chain);
+    if (held) {
+      const where = targetOf(live(chain, held), chain, extra);
+      const wired = parts.map((part) => resolveArgumentNow(part, argumentReferenceNow));
+      if (wired.every((part) => part !== undefined)) return request(where, wired.map((part) => part.value));
+    }
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return (async () => {
+    const where = targetOf(await heldBase(chain), chain, extra);
+    const wired = await Promise.all(parts.map((part) => resolveArgument(part, argumentReference)));
+    return request(where, wired);
+  })();
 }
 
 async function referenceTo(chain: Chain): Promise<PythonProxy> {
@@ -200,13 +237,13 @@ async function referenceTo(chain: Chain): Promise<PythonProxy> {
     }
     return settled;
   }
-  const { value } = await chain.host.call("python.getattr", { ...(await target(chain)), reference: true });
+  const { value } = await send(chain, [], [], (where) => chain.host.call("python.getattr", { ...where, reference: true }));
   return decodeValue(chain.host, value) as PythonProxy;
 }
 
 async function resolveChain(chain: Chain): Promise<PythonValue> {
   if (chain.path.length === 0 && chain.base.kind === "pending") return chain.base.value;
-  const { value } = await chain.host.call("python.getattr", await target(chain));
+  const { value } = await send(chain, [], [], (where) => chain.host.call("python.getattr", where));
   return decodeValue(chain.host, value);
 }
 
@@ -218,18 +255,14 @@ function callChain(chain: Chain, positional: readonly unknown[], keywords: Recor
   }
   const args = positional.map((value, index) => snapshot(value, `argument ${index} of ${label}(...)`));
   const kwargs = snapshot(keywords, `the keyword arguments of ${label}(...)`);
-  const pending = (async () => {
-    const where = await target(chain);
-    const [wireArgs, wireKwargs] = await Promise.all([wireArgument(args), wireArgument(kwargs)]);
-    const { value } = await chain.host.call("python.call", {
-      ...where,
-      args: wireArgs as unknown[],
-      kwargs: wireKwargs as Record<string, unknown>,
-      reference,
-    });
-    return decodeValue(chain.host, value);
-  })();
-  return pendingProxy(chain.host, pending, `${label}(...)`);
+  const answer = send(chain, [], [args, kwargs], (where, [wireArgs, wireKwargs]) =>
+    chain.host.call("python.call", { ...where, args: wireArgs as unknown[], kwargs: wireKwargs as Record<string, unknown>, reference }),
+  );
+  return pendingProxy(
+    chain.host,
+    answer.then(({ value }) => decodeValue(chain.host, value)),
+    `${label}(...)`,
+  );
 }
 
 function applyChain(chain: Chain, args: unknown[]): PythonValue {
@@ -262,7 +295,7 @@ async function disposeChain(chain: Chain): Promise<void> {
 async function* iterateChain(chain: Chain, options: IterateOptions = {}): AsyncGenerator<PythonValue, void, undefined> {
   const batch = options.batch ?? DEFAULT_BATCH;
   if (!Number.isInteger(batch) || batch < 1 || batch > 1024) throw new RangeError(`batch must be an integer from 1 to 1024, got ${batch}`);
-  const { iterator } = await chain.host.call("python.iter", await target(chain));
+  const { iterator } = await send(chain, [], [], (where) => chain.host.call("python.iter", where));
   const held = chain.host.hold(iterator);
   let undelivered: unknown[] = [];
   try {
@@ -287,27 +320,33 @@ function helper(chain: Chain, name: string): unknown {
       return () => disposeChain(chain);
     case "$repr":
     case "$str":
-      return async () => (await host.call("python.repr", { ...(await target(chain)), mode: name === "$repr" ? "repr" : "str" })).text;
+      return async () => {
+        const mode = name === "$repr" ? "repr" : "str";
+        return (await send(chain, [], [], (where) => host.call("python.repr", { ...where, mode }))).text;
+      };
     case "$tensor":
-      return async () => (await host.call("python.tensor", await target(chain))).tensor;
+      return async () => (await send(chain, [], [], (where) => host.call("python.tensor", where))).tensor;
     case "$set":
       return async (attribute: string, value: unknown) => {
         if (typeof attribute !== "string" || attribute === "") throw new TypeError(`${label}.$set(name, value) needs an attribute name`);
-        const wireValue = await wireArgument(snapshot(value, `the value for ${label}.${attribute}`));
-        await host.call("python.setattr", { ...(await target(chain, [attribute])), value: wireValue });
+        const part = snapshot(value, `the value for ${label}.${attribute}`);
+        await send(chain, [attribute], [part], (where, [wireValue]) => host.call("python.setattr", { ...where, value: wireValue }));
       };
     case "$getitem":
       return async (...keys: unknown[]) => {
         if (keys.length === 0) throw new TypeError(`${label}.$getitem(key) needs at least one key`);
-        const wireKeys = await wireArgument(snapshot(keys, `the key of ${label}[...]`));
-        return decodeValue(host, (await host.call("python.getitem", { ...(await target(chain)), keys: wireKeys as unknown[] })).value);
+        const part = snapshot(keys, `the key of ${label}[...]`);
+        const { value } = await send(chain, [], [part], (where, [wireKeys]) => host.call("python.getitem", { ...where, keys: wireKeys as unknown[] }));
+        return decodeValue(host, value);
       };
     case "$setitem":
       return async (...keysThenValue: unknown[]) => {
         if (keysThenValue.length < 2) throw new TypeError(`${label}.$setitem(key, value) needs a key and a value`);
-        const wireKeys = await wireArgument(snapshot(keysThenValue.slice(0, -1), `the key of ${label}[...]`));
-        const wireValue = await wireArgument(snapshot(keysThenValue[keysThenValue.length - 1], `the value for ${label}[...]`));
-        await host.call("python.setitem", { ...(await target(chain)), keys: wireKeys as unknown[], value: wireValue });
+        const keys = snapshot(keysThenValue.slice(0, -1), `the key of ${label}[...]`);
+        const value = snapshot(keysThenValue[keysThenValue.length - 1], `the value for ${label}[...]`);
+        await send(chain, [], [keys, value], (where, [wireKeys, wireValue]) =>
+          host.call("python.setitem", { ...where, keys: wireKeys as unknown[], value: wireValue }),
+        );
       };
     case "$attr":
       return (attribute: string) => child(chain, attribute, false);

@@ -84,6 +84,31 @@ export async function resolveArgument(value: unknown, reference: (proxy: object)
   return resolved;
 }
 
+/**
+ * resolveArgument without waiting: the wire form now when `referenceNow` can answer for every
+ * proxy in the snapshot, or undefined when one of them is still pending.
+ */
+export function resolveArgumentNow(value: unknown, referenceNow: (proxy: object) => { value: unknown } | undefined): { value: unknown } | undefined {
+  if (value instanceof ProxyArgument) return referenceNow(value.proxy);
+  if (value instanceof Tensor || value === null || typeof value !== "object") return { value };
+  if (Array.isArray(value)) {
+    const items: unknown[] = [];
+    for (const item of value) {
+      const resolved = resolveArgumentNow(item, referenceNow);
+      if (!resolved) return undefined;
+      items.push(resolved.value);
+    }
+    return { value: items };
+  }
+  const resolved: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    const entry = resolveArgumentNow(item, referenceNow);
+    if (!entry) return undefined;
+    defineEntry(resolved, key, entry.value);
+  }
+  return { value: resolved };
+}
+
 /** Turns a value from Python into JavaScript: references go through `wrap`, bytes become Buffers. */
 export function decodeResult(value: unknown, wrap: (reference: PythonReference) => unknown): unknown {
   if (value === null || typeof value !== "object") return value;

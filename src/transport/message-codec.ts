@@ -100,6 +100,8 @@ function parseDescriptor(descriptor: unknown, index: number): TensorDescriptor {
 
 /** Puts Tensors back where the body held {__tensor__: i} references. */
 export function insertTensors(value: unknown, tensors: Tensor[]): unknown {
+  // msgpack bin arrives as a Buffer viewing the header frame: hand out a copy of its own.
+  if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength));
   if (Array.isArray(value)) return value.map((item) => insertTensors(item, tensors));
   if (value !== null && typeof value === "object") {
     const record = value as Record<string, unknown>;

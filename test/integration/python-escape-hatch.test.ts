@@ -269,6 +269,16 @@ describe("bridge.python (the Python escape hatch)", () => {
     const unknown = (await failure(bridge.call("python.getattr", { target: x.$id as string, path: ["shape"] }))) as PythonError;
     expect(unknown.code).toBe(ERROR_CODES.unknownHandle);
 
+    // calls on held proxies leave in program order: made before a $dispose(), they run before it
+    const builtins = await bridge.python.builtins;
+    const list = await builtins.list.$call([[]], {}, { reference: true });
+    const appended = list.append(1);
+    const length = builtins.len(list);
+    await list.$dispose();
+    expect(await appended).toBeNull();
+    expect(await length).toBe(1);
+    expect(await failure(list.append(2))).toBeInstanceOf(PythonObjectDisposedError);
+
     let held: PythonProxy[] = [];
     {
       await using y = await torch.ones(3);

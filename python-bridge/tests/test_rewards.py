@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import pytest
+import torch
+
+from vader_bridge.registry import UnknownNameError, names
+from vader_bridge.rewards import RewardOptionError, RewardSpecError, build_reward
+
+
+def named(name: str, **options) -> dict:
+    return {"kind": "named", "name": name, "options": options}
+
+
+def solid_video(rgb: tuple[float, float, float], *, batch: int = 1, frames: int = 2, size: int = 4) -> torch.Tensor:
+    return torch.tensor(rgb).view(1, 1, 3, 1, 1).expand(batch, frames, 3, size, size).clone()
+
+
+def random_frames(seed: int = 0) -> torch.Tensor:
+    return torch.rand(2, 3, 3, 8, 8, generator=torch.Generator().manual_seed(seed))
+
+
+PROMPTS = ["a dog", "a cat"]
+
+
+def test_registered_names():
+    assert names("reward") == ["brightness", "colorfulness", "contrast", "saturation", "testing-exception"]
+
+
+def test_simple_values_on_solid_colours():
+    grey = solid_video((0.25, 0.25, 0.25))
+    red = solid_video((1.0, 0.0, 0.0))
+    assert build_reward(named("brightness"))(grey, ["x"]).item() == pytest.approx(0.25)
+    assert build_reward(named("brightness"))(red, ["x"]).item() == pytest.approx(0.299)
+    assert build_reward(named("brightness", target=0.5))(grey, ["x"]).item() == pytest.approx(-0.25)
+    assert build_reward(named("contrast"))(grey, ["x"]).item() == pytest.approx(0.0)
+    assert build_reward(named("saturation"))(grey, ["x"]).item() == pytest.approx(0.0)
+    assert build_reward(named("saturation"))(red, ["x"]).item() == pytest.approx(1.0)
+    assert build_reward(named("colorfulness"))(red, ["x"]).item() > build_reward(named("colorfulness"))(grey, ["x"]).item()
+
+
+def test_a_video_scores_the_mean_of_its_frames():
+    video = torch.cat([solid_video((0.2,) * 3, frames=1), solid_video((0.6,) * 3, frames=3)], dim=1)
+    assert build_reward(named("brightness"))(video, ["x"]).item() == pytest.approx((0.2 + 3 * 0.6) / 4)
+
+
+def test_composition_math():
+    frames = random_frames()
+    brightness = build_reward(named("brightness"))(frames, PROMPTS)
+    contrast = build_reward(named("contrast"))(frames, PROMPTS)
+    spec = {
+        "kind": "sum",
+        "terms": [{"kind": "scaled", "factor": 0.5, "reward": named("brightness")}, named("contrast")],
+    }
+    composed = build_reward(spec)
+    assert torch.allclose(composed(frames, PROMPTS), 0.5 * brightness + contrast)
+    assert composed.spec() == spec
+    assert build_reward(composed.spec()).spec() == spec
+
+
+@pytest.mark.parametrize("name", ["brightness", "contrast", "saturation", "colorfulness"])
+def test_gradients_flow_to_the_frames(name):
+    frames = random_frames().requires_grad_()
+    scores = build_reward({"kind": "scaled", "factor": -2.0, "reward": named(name)})(frames, PROMPTS)
+    assert scores.shape == (2,)
+    scores.sum().backward()
+    assert frames.grad is not None and torch.isfinite(frames.grad).all() and frames.grad.abs().sum() > 0
+
+
+def test_unknown_reward_lists_known_names():
+    with pytest.raises(UnknownNameError) as raised:
+        build_reward(named("aesthetic"))
+    assert "unknown reward 'aesthetic'" in str(raised.value)
+    assert "brightness, colorfulness, contrast, saturation, testing-exception" in str(raised.value)
+
+
+def test_bad_option_value_names_the_option_and_the_fix():
+    with pytest.raises(RewardOptionError) as raised:
+        build_reward(named("brightness", target=2))
+    message = str(raised.value)
+    assert "'brightness'" in message and "'target'" in message and "from 0.0 to 1.0" in message
+
+
+def test_misspelt_option_names_it_and_lists_accepted_options():
+    with pytest.raises(RewardOptionError) as raised:
+        build_reward(named("brightness", tagret=0.5))
+    assert "'tagret'" in str(raised.value) and "accepted options: target" in str(raised.value)
+    with pytest.raises(RewardOptionError, match="accepted options: none"):
+        build_reward(named("contrast", strength=1))
+
+
+@pytest.mark.parametrize(
+    ("spec", "needle"),
+    [
+        ({"name": "brightness"}, r"reward\.kind"),
+        ({"kind": "sum", "terms": []}, r"reward\.terms must be a non-empty list"),
+        ({"kind": "sum", "terms": [named("contrast"), {"kind": "scaled", "reward": named("contrast")}]},
+         r"reward\.terms\[1\]\.factor"),
+        ({"kind": "scaled", "factor": 1.0, "reward": named("contrast"), "weight": 2}, "unknown field"),
+    ],
+)
+def test_malformed_specs_say_where(spec, needle):
+    with pytest.raises(RewardSpecError, match=needle):
+        build_reward(spec)
+
+
+def test_testing_exception_raises_from_inside_scoring():
+    reward = build_reward(named("testing-exception", message="boom from python"))
+    with pytest.raises(RuntimeError, match="boom from python"):
+        reward(random_frames(), PROMPTS)
+    with pytest.raises(RuntimeError, match="on purpose"):
+        build_reward(named("testing-exception"))(random_frames(), PROMPTS)
+
+
+def test_frames_and_prompts_are_checked():
+    reward = build_reward(named("brightness"))
+    with pytest.raises(ValueError, match=r"\[B, F, 3, H, W\]"):
+        reward(torch.rand(2, 3, 8, 8), PROMPTS)
+    with pytest.raises(ValueError, match="one prompt per video"):
+        reward(random_frames(), ["only one"])

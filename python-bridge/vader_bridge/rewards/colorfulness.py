@@ -1,0 +1,31 @@
+"""Colorfulness (Hasler & Suesstrunk 2003) of each frame, on [0, 1] pixels rather than [0, 255]."""
+
+from __future__ import annotations
+
+import torch
+
+from ..registry import register
+from .options import OptionReader
+from .reward import PerFrameReward
+
+# Keeps the square root differentiable at a flat grey frame (its gradient is infinite at 0).
+EPSILON = 1e-8
+
+
+@register("reward", "colorfulness")
+class ColorfulnessReward(PerFrameReward):
+    name = "colorfulness"
+
+    def __init__(self, options: dict | None = None):
+        self.options = OptionReader(self.name, options).finish()
+
+    def score_images(self, images: torch.Tensor) -> torch.Tensor:
+        red, green, blue = images.unbind(dim=1)
+        red_green = (red - green).flatten(1)
+        yellow_blue = (0.5 * (red + green) - blue).flatten(1)
+        spread = (red_green.var(dim=1, unbiased=False) + yellow_blue.var(dim=1, unbiased=False) + EPSILON).sqrt()
+        offset = (red_green.mean(dim=1) ** 2 + yellow_blue.mean(dim=1) ** 2 + EPSILON).sqrt()
+        return spread + 0.3 * offset
+
+    def spec(self) -> dict:
+        return {"kind": "named", "name": self.name, "options": {}}
