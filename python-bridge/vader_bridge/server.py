@@ -218,6 +218,14 @@ def main() -> None:
 
     from .service import build_methods  # imports torch; after the cheap checks above
 
+    threads = os.environ.get("VADER_TORCH_THREADS")
+    if threads:
+        # torch's default (one thread per core) is fastest on an idle machine, but its spinning
+        # thread team stalls badly when other busy processes share the cores.
+        import torch
+
+        torch.set_num_threads(int(threads))
+
     server = BridgeServer(key=key, methods={})
     server.methods.update(build_methods(server))
     server.bind(endpoint)

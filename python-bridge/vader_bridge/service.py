@@ -114,7 +114,9 @@ def fingerprint(model: TextToVideoModel) -> dict[str, Any]:
     """SHA-256 over the base weights and over the LoRA weights, so callers can prove what changed."""
     base, lora = hashlib.sha256(), hashlib.sha256()
     for part_name in ("unet", "vae", "text_encoder"):
-        for name, tensor in sorted(getattr(model, part_name).state_dict().items()):
+        # peft moves a wrapped layer's weight to `<layer>.base_layer.weight`: same weight, same digest.
+        weights = {name.replace(".base_layer", ""): tensor for name, tensor in getattr(model, part_name).state_dict().items()}
+        for name, tensor in sorted(weights.items()):
             digest = lora if "lora_" in name else base
             digest.update(f"{part_name}.{name}".encode())
             digest.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())

@@ -18,6 +18,11 @@ export interface PythonProcessOptions {
   startTimeoutMs?: number;
   /** Extra environment for the Python process. */
   env?: Record<string, string>;
+  /**
+   * torch intra-op threads (VADER_TORCH_THREADS). torch's default, one per core, is fastest on an
+   * idle machine; on cores shared with other busy processes, 1 avoids stalls of 10x and more.
+   */
+  torchThreads?: number;
 }
 
 export interface PythonExit {
@@ -93,7 +98,11 @@ export class PythonProcess {
     const pythonPath = [bridgePath, process.env.PYTHONPATH].filter(Boolean).join(delimiter);
     const child = spawn(python, ["-m", "vader_bridge.server"], {
       stdio: ["pipe", "pipe", "pipe"],
-      env: { ...process.env, ...options.env, PYTHONPATH: pythonPath, PYTHONUNBUFFERED: "1", VADER_BRIDGE_ENDPOINT: endpoint, VADER_BRIDGE_CONTROL_ENDPOINT: controlEndpoint },
+      env: {
+        ...process.env,
+        ...(options.torchThreads ? { VADER_TORCH_THREADS: String(options.torchThreads) } : {}),
+        ...options.env,
+        PYTHONPATH: pythonPath, PYTHONUNBUFFERED: "1", VADER_BRIDGE_ENDPOINT: endpoint, VADER_BRIDGE_CONTROL_ENDPOINT: controlEndpoint },
     });
     const started = new PythonProcess(python, child, endpoint, controlEndpoint, socketDirectory);
     child.stdin?.on("error", () => undefined); // EPIPE when Python died first; the exit handler reports it
