@@ -208,14 +208,29 @@ def build_methods(server: "BridgeServer") -> dict[str, Callable[[dict[str, Any],
         return fingerprint(handles.get(field(params, "handle", str), "model"))
 
     def model_sample(params: dict[str, Any], call: "Call") -> dict[str, Any]:
+        """Samples in batches of batchSize (batch k with seed + k), streaming one event per batch."""
         model = handles.get(field(params, "handle", str), "model")
-        video = model.sample(
-            field(params, "prompts", list),
-            scheduler_spec=field(params, "scheduler", dict),
-            seed=field(params, "seed", int),
-            guidance_scale=float(field(params, "guidanceScale", (int, float))),
-        )
-        return {"video": video}
+        prompts = field(params, "prompts", list)
+        batch_size = field(params, "batchSize", int)
+        seed = field(params, "seed", int)
+        batches = [prompts[start : start + batch_size] for start in range(0, len(prompts), batch_size)]
+        call.emit("sample-start", {"prompts": len(prompts), "batches": len(batches)})
+        videos = []
+        for index, batch in enumerate(batches):
+            call.raise_if_cancelled(f"after {index} of {len(batches)} batches")
+            started = time.perf_counter()
+            videos.append(
+                model.sample(
+                    batch,
+                    scheduler_spec=field(params, "scheduler", dict),
+                    seed=seed + index,
+                    guidance_scale=float(field(params, "guidanceScale", (int, float))),
+                )
+            )
+            done = sum(len(previous) for previous in batches[: index + 1])
+            call.emit("sample-delta", {"done": done, "total": len(prompts), "seconds": time.perf_counter() - started})
+        call.emit("sample-end", {"total": len(prompts)})
+        return {"video": torch.cat(videos)}
 
     def reward_score(params: dict[str, Any], call: "Call") -> dict[str, Any]:
         reward = build_reward(field(params, "reward", dict))

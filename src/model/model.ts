@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { ModelInfo, SampleOptions, TinyModelOptions } from "../protocol/methods.js";
+import { EVENTS, type ModelInfo, type SampleOptions, type TinyModelOptions } from "../protocol/methods.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import type { Bridge } from "../transport/bridge.js";
 import { RemoteHandle } from "../transport/remote-handle.js";
@@ -59,11 +59,41 @@ export class Model extends RemoteHandle {
   }
 
   /** Generates videos: uint8 [prompts, frames, height, width, 3]. Same seed, same weights, same video. */
-  async sample(options: SampleOptionsInput): Promise<Tensor<"uint8">> {
-    this.assertLive();
-    const scheduler = (options.scheduler ?? Scheduler.ddim()).config;
-    const { video } = await this.bridge.call("model.sample", { ...options, scheduler, handle: this.handle });
-    if (video.dtype !== "uint8") throw new TypeError(`model.sample returned ${video.dtype}, expected uint8`);
-    return video as Tensor<"uint8">;
+  async sample(options: SampleOptionsInput & { signal?: AbortSignal }): Promise<Tensor<"uint8">> {
+    return this.sampleStream(options).result;
   }
+
+  /**
+   * Like `sample`, streaming one progress record per batch of `batchSize` prompts; aborting
+   * `signal` stops between batches.
+   */
+  sampleStream(options: SampleOptionsInput & { signal?: AbortSignal }): SampleRun {
+    this.assertLive();
+    const { signal, scheduler, ...rest } = options;
+    const stream = this.bridge.stream(
+      "model.sample",
+      { ...rest, scheduler: (scheduler ?? Scheduler.ddim()).config, handle: this.handle },
+      { signal },
+    );
+    const progress = (async function* () {
+      for await (const { event, data } of stream) if (event === "sample-delta") yield EVENTS["sample-delta"].parse(data);
+    })();
+    const result = stream.result.then(({ video }) => {
+      if (video.dtype !== "uint8") throw new TypeError(`model.sample returned ${video.dtype}, expected uint8`);
+      return video as Tensor<"uint8">;
+    });
+    result.catch(() => undefined); // observed through the iterator or `result`, whichever the caller uses
+    return { result, [Symbol.asyncIterator]: () => progress };
+  }
+}
+
+export interface SampleProgress {
+  done: number;
+  total: number;
+  seconds: number;
+}
+
+/** A sampling call in progress: iterate for per-batch progress; `result` holds the videos. */
+export interface SampleRun extends AsyncIterable<SampleProgress> {
+  readonly result: Promise<Tensor<"uint8">>;
 }

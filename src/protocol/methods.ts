@@ -44,6 +44,8 @@ export const SampleOptions = z.strictObject({
   scheduler: SchedulerConfig.default({ name: "ddim", steps: 25, eta: 1 }),
   seed: z.number().int().nonnegative().default(0),
   guidanceScale: z.number().min(1).max(50).default(1),
+  /** Prompts per batch; batch k is sampled with seed + k and streams one sample-delta event. */
+  batchSize: z.number().int().min(1).max(256).default(8),
 });
 
 const empty = z.strictObject({});
@@ -93,4 +95,7 @@ export const EVENTS = {
   "fit-start": z.strictObject({ steps: z.number().int() }),
   "fit-delta": StepMetrics,
   "fit-end": z.strictObject({ steps: z.number().int() }),
+  "sample-start": z.strictObject({ prompts: z.number().int(), batches: z.number().int() }),
+  "sample-delta": z.strictObject({ done: z.number().int(), total: z.number().int(), seconds: z.number() }),
+  "sample-end": z.strictObject({ total: z.number().int() }),
 } as const;

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Bridge, Model, Reward, Scheduler, Trainer, type StepMetrics } from "../../src/index.js";
+import { AbortError, Bridge, Model, Reward, Scheduler, Trainer, type StepMetrics } from "../../src/index.js";
 import { DEFAULT_TRAIN_JOB } from "../../src/cli/train-job.js";
 
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
@@ -79,5 +79,55 @@ describe("VADER training through the bridge", () => {
     const reloaded = await fresh.sample(options);
     expect(Buffer.from(reloaded.data).equals(Buffer.from(trained.data))).toBe(true);
     expect(Buffer.from(untrained.data).equals(Buffer.from(trained.data))).toBe(false);
+  });
+});
+
+describe("long calls: streaming and cancellation", () => {
+  let bridge: Bridge;
+  beforeAll(async () => {
+    bridge = await Bridge.start();
+  });
+  afterAll(async () => {
+    await bridge?.close();
+  });
+
+  it("streams sampling progress per batch, and a batch's videos do not depend on the others", async () => {
+    await using model = await Model.tiny(bridge, { seed: 0 });
+    const prompts = ["a dog playing a guitar on a porch", "a cat reading a book by the window", "a duck dancing in the rain"];
+    const scheduler = Scheduler.ddim({ steps: 4 });
+    const run = model.sampleStream({ prompts, seed: 3, batchSize: 2, scheduler });
+    const progress = [];
+    for await (const batch of run) progress.push(batch);
+    expect(progress.map(({ done, total }) => [done, total])).toEqual([[2, 3], [3, 3]]);
+    const all = await run.result;
+    expect(all.shape).toEqual([3, 8, 32, 32, 3]);
+    const firstBatch = await model.sample({ prompts: prompts.slice(0, 2), seed: 3, batchSize: 2, scheduler });
+    expect(Buffer.from(all.data.subarray(0, firstBatch.size)).equals(Buffer.from(firstBatch.data))).toBe(true);
+  });
+
+  it("aborting a fit stops at a step boundary with that step's metrics and LoRA on disk", async () => {
+    await using model = await Model.tiny(bridge, { seed: 0 });
+    await using trainer = Trainer.vader({ model, reward: Reward.named("brightness"), scheduler: Scheduler.ddim({ steps: 4 }), lr: 1e-2 });
+    const runDirectory = mkdtempSync(join(tmpdir(), "vader-abort-"));
+    const stop = new AbortController();
+    const seen: StepMetrics[] = [];
+    const run = trainer.fit({ prompts: ["a dog playing a guitar on a porch"], steps: 200, runDirectory, signal: stop.signal });
+    const error = await (async () => {
+      for await (const step of run) {
+        seen.push(step);
+        if (step.step === 2) stop.abort();
+      }
+    })().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AbortError);
+    expect((error as AbortError).message).toMatch(/cancelled after \d+ of 200 steps/);
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(seen.length).toBeLessThan(200);
+    const lines = readFileSync(join(runDirectory, "metrics.jsonl"), "utf8").trim().split("\n");
+    expect(lines).toHaveLength(seen.length);
+    expect(existsSync(join(runDirectory, "lora", "adapter_model.safetensors"))).toBe(true);
+    // The model is consistent: training can go on from where it stopped.
+    const more: StepMetrics[] = [];
+    for await (const step of trainer.fit({ prompts: ["a dog playing a guitar on a porch"], steps: 1 })) more.push(step);
+    expect(more[0]?.step).toBe(seen.length + 1);
   });
 });
