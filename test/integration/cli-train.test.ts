@@ -1,10 +1,12 @@
 // `vader train` and `vader sample` as functions, on a short job: the run directory has everything.
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { sample } from "../../src/cli/sample.js";
 import { train } from "../../src/cli/train.js";
+import { PACKAGE_ROOT } from "../../src/transport/package-root.js";
 
 describe("vader train / sample", () => {
   it("writes config, metrics, LoRA and before/after videos, and samples with the LoRA", async () => {
@@ -28,5 +30,49 @@ describe("vader train / sample", () => {
     const out = join(runsDir, "with-lora.gif");
     await sample({ prompt: "a dog playing a guitar on a porch", out, lora: runDirectory, seed: 0 }, () => undefined);
     expect(readFileSync(out).subarray(0, 6).toString("latin1")).toBe("GIF89a");
+  });
+});
+
+describe("Ctrl-C during vader train", () => {
+  function startTraining(runsDir: string) {
+    const cli = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, "src", "cli", "main.ts"), "train", "--runs-dir", runsDir, "--name", "interrupted", "--steps", "500"], {
+      cwd: PACKAGE_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    cli.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    cli.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => cli.once("exit", (code) => resolve(code)));
+    const stepReached = (step: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => (new RegExp(`step +${step}/500`).test(output) ? resolve() : setTimeout(check, 50));
+        check();
+      });
+    return { cli, exited, stepReached, output: () => output };
+  }
+
+  it("the first Ctrl-C stops after the current step and keeps its metrics and LoRA", async () => {
+    const runsDir = mkdtempSync(join(tmpdir(), "vader-sigint-"));
+    const training = startTraining(runsDir);
+    await training.stepReached(2);
+    training.cli.kill("SIGINT");
+    expect(await training.exited).toBe(130);
+    const stopped = /stopped after step (\d+) of 500/.exec(training.output());
+    expect(stopped).not.toBeNull();
+    const metrics = readFileSync(join(runsDir, "interrupted", "metrics.jsonl"), "utf8").trim().split("\n");
+    expect(metrics).toHaveLength(Number(stopped?.[1]));
+    expect(existsSync(join(runsDir, "interrupted", "lora", "adapter_model.safetensors"))).toBe(true);
+  });
+
+  it("a second Ctrl-C ends Python at once", async () => {
+    const runsDir = mkdtempSync(join(tmpdir(), "vader-sigint-"));
+    const training = startTraining(runsDir);
+    await training.stepReached(1);
+    training.cli.kill("SIGINT");
+    await new Promise((resolve) => setTimeout(resolve, 200)); // two signals sent at once may merge into one
+    training.cli.kill("SIGINT");
+    const code = await training.exited;
+    expect(code).not.toBe(0);
+    expect(training.output()).toMatch(/The Python bridge closed: the Python process exited \(signal SIGKILL\)/);
   });
 });
