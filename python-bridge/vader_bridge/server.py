@@ -30,6 +30,7 @@ from .control import CancelRegistry, ControlChannel
 from .handles import UnknownHandleError
 from .protocol import BadRequest, Cancelled, ErrorCode, InvalidArgument, ProtocolMismatch
 from .registry import UnknownNameError
+from .shared_memory import SharedMemory
 from .tensors import FrameError, extract_tensors, frame_to_tensor, insert_tensors, tensor_to_frame
 
 READY_PREFIX = "VADER_BRIDGE_READY"
@@ -70,6 +71,7 @@ class BridgeServer:
     socket: Any = None
     running: bool = True
     cancels: CancelRegistry = field(default_factory=CancelRegistry)
+    shared_memory: SharedMemory | None = None
     _last_seq_in: dict[bytes, int] = field(default_factory=dict)
     _next_seq_out: dict[bytes, int] = field(default_factory=dict)
 
@@ -78,7 +80,7 @@ class BridgeServer:
         for body_field in ("result", "data"):
             if body_field in header:
                 header[body_field] = extract_tensors(header[body_field], tensors)
-        frames = [tensor_to_frame(tensor) for tensor in tensors]
+        frames = [tensor_to_frame(tensor, self.shared_memory) for tensor in tensors]
         header["tensors"] = [descriptor for descriptor, _ in frames]
         seq = self._next_seq_out.get(identity, 1)
         self._next_seq_out[identity] = seq + 1
@@ -122,7 +124,10 @@ class BridgeServer:
         try:
             if len(tensor_frames) != len(header["tensors"]):
                 raise BadRequest(f"header describes {len(header['tensors'])} tensors but {len(tensor_frames)} frames arrived")
-            tensors = [frame_to_tensor(d, f, i) for i, (d, f) in enumerate(zip(header["tensors"], tensor_frames))]
+            tensors = [
+                frame_to_tensor(descriptor, frame, index, self.shared_memory)
+                for index, (descriptor, frame) in enumerate(zip(header["tensors"], tensor_frames))
+            ]
             params = insert_tensors(header["params"], tensors)
             handler = self.methods.get(method)
             if handler is None:
@@ -226,7 +231,7 @@ def main() -> None:
 
         torch.set_num_threads(int(threads))
 
-    server = BridgeServer(key=key, methods={})
+    server = BridgeServer(key=key, methods={}, shared_memory=SharedMemory.from_environment())
     server.methods.update(build_methods(server))
     server.bind(endpoint)
     control_endpoint = os.environ.get("VADER_BRIDGE_CONTROL_ENDPOINT")

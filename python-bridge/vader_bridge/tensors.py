@@ -7,10 +7,13 @@ bfloat16 has no numpy dtype, so it travels as uint16 bits with the dtype tag.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import torch
+
+from .shared_memory import SharedMemory, SharedMemoryError
 
 TENSOR_REFERENCE_KEY = "__tensor__"
 MAX_DIMENSIONS = 16
@@ -47,8 +50,8 @@ class FrameError(ValueError):
 
 
 def _check_descriptor(descriptor: Any, index: int) -> tuple[str, list[int]]:
-    if not isinstance(descriptor, dict) or set(descriptor) != {"dtype", "shape"}:
-        raise FrameError(f"tensor {index}: descriptor must be {{dtype, shape}}")
+    if not isinstance(descriptor, dict) or set(descriptor) - {"shm"} != {"dtype", "shape"}:
+        raise FrameError(f"tensor {index}: descriptor must be {{dtype, shape}} or {{dtype, shape, shm}}")
     dtype, shape = descriptor["dtype"], descriptor["shape"]
     if dtype not in _NUMPY_DTYPES:
         raise FrameError(f"tensor {index}: unknown dtype {dtype!r}; known: {', '.join(_NUMPY_DTYPES)}")
@@ -61,12 +64,22 @@ def _check_descriptor(descriptor: Any, index: int) -> tuple[str, list[int]]:
     return dtype, shape
 
 
-def frame_to_tensor(descriptor: Any, frame: Any, index: int = 0) -> torch.Tensor:
-    """Views a received frame (bytes, memoryview or zmq.Frame) as a tensor, checking its size first."""
+def frame_to_tensor(descriptor: Any, frame: Any, index: int = 0, shared_memory: SharedMemory | None = None) -> torch.Tensor:
+    """Views a received frame (bytes, memoryview or zmq.Frame), or the shared-memory file its
+    descriptor names, as a tensor, checking the size before anything is mapped or copied."""
     dtype, shape = _check_descriptor(descriptor, index)
     buffer = memoryview(frame.buffer if hasattr(frame, "buffer") else frame)
     numpy_dtype = _NUMPY_DTYPES[dtype]
-    expected = int(np.prod(shape, dtype=np.int64)) * numpy_dtype.itemsize if shape else numpy_dtype.itemsize
+    expected = math.prod(shape) * numpy_dtype.itemsize
+    if "shm" in descriptor:
+        if shared_memory is None:
+            raise FrameError(f"tensor {index}: names a shared-memory file but this bridge has none")
+        if buffer.nbytes != 0:
+            raise FrameError(f"tensor {index}: is in shared memory but its frame is not empty")
+        try:
+            buffer = shared_memory.read(descriptor["shm"], expected)
+        except SharedMemoryError as error:
+            raise FrameError(f"tensor {index}: {error}") from None
     if buffer.nbytes != expected:
         raise FrameError(f"tensor {index}: {dtype}{shape} needs {expected} bytes but the frame has {buffer.nbytes}")
     array = np.frombuffer(buffer, dtype=numpy_dtype).reshape(shape)
@@ -76,8 +89,9 @@ def frame_to_tensor(descriptor: Any, frame: Any, index: int = 0) -> torch.Tensor
     return tensor.view(torch.bfloat16) if dtype == "bfloat16" else tensor
 
 
-def tensor_to_frame(tensor: torch.Tensor) -> tuple[dict[str, Any], memoryview]:
-    """Returns the descriptor and a buffer over the tensor's bytes (contiguous, on CPU)."""
+def tensor_to_frame(tensor: torch.Tensor, shared_memory: SharedMemory | None = None) -> tuple[dict[str, Any], memoryview]:
+    """Returns the descriptor and a buffer over the tensor's bytes (contiguous, on CPU); a large
+    tensor goes into a shared-memory file instead, and its frame is empty."""
     if tensor.dtype not in _TORCH_NAMES:
         raise FrameError(f"cannot send dtype {tensor.dtype}; supported: {', '.join(_TORCH_NAMES.values())}")
     name = _TORCH_NAMES[tensor.dtype]
@@ -85,8 +99,12 @@ def tensor_to_frame(tensor: torch.Tensor) -> tuple[dict[str, Any], memoryview]:
     if name == "bfloat16":
         cpu = cpu.view(torch.uint16) if hasattr(torch, "uint16") else cpu.view(torch.int16)
     # A flat uint8 view: memoryview.cast refuses shapes with a zero in them.
-    flat_bytes = cpu.numpy().reshape(-1).view(np.uint8)
-    return {"dtype": name, "shape": list(tensor.shape)}, memoryview(flat_bytes)
+    flat_bytes = memoryview(cpu.numpy().reshape(-1).view(np.uint8))
+    descriptor: dict[str, Any] = {"dtype": name, "shape": list(tensor.shape)}
+    if shared_memory is not None and flat_bytes.nbytes >= shared_memory.threshold:
+        descriptor["shm"] = shared_memory.write(flat_bytes)
+        return descriptor, memoryview(b"")
+    return descriptor, flat_bytes
 
 
 def extract_tensors(value: Any, tensors: list[torch.Tensor]) -> Any:

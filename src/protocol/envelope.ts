@@ -21,6 +21,8 @@ export type Dtype = z.infer<typeof DtypeSchema>;
 export const TensorDescriptorSchema = z.strictObject({
   dtype: DtypeSchema,
   shape: z.array(z.number().int().nonnegative()).max(16),
+  /** Set for a large tensor sent through the bridge's shared-memory folder; its frame is then empty. */
+  shm: z.string().regex(/^[a-z0-9-]{1,64}$/).optional(),
 });
 export type TensorDescriptor = z.infer<typeof TensorDescriptorSchema>;
 

@@ -6,6 +6,7 @@ import { IncomingHeaderSchema, type ErrorEnvelope } from "../protocol/envelope.j
 import { ProtocolError } from "../errors.js";
 import { decodeFrames, decodeTensors, encodeMessage, insertTensors } from "./message-codec.js";
 import { SendQueue } from "./send-queue.js";
+import type { SharedMemoryTransfer } from "./shared-memory.js";
 
 export interface StreamedEvent {
   event: string;
@@ -38,6 +39,7 @@ export class BridgeConnection {
     endpoint: string,
     private readonly key: Buffer,
     private readonly onCallError: (method: string, envelope: ErrorEnvelope) => Error,
+    private readonly sharedMemory?: SharedMemoryTransfer,
   ) {
     this.socket.connect(endpoint);
     void this.receiveLoop();
@@ -53,7 +55,7 @@ export class BridgeConnection {
       if (this.closedWith) return reject(this.closedWith);
       let frames: Buffer[];
       try {
-        frames = encodeMessage(this.key, { type: "request", id, seq: this.nextSeq++, method }, { params });
+        frames = encodeMessage(this.key, { type: "request", id, seq: this.nextSeq++, method }, { params }, this.sharedMemory);
       } catch (error) {
         return reject(error as Error);
       }
@@ -100,14 +102,14 @@ export class BridgeConnection {
     const call = this.pending.get(message.id);
     if (!call) throw new ProtocolError(`reply for unknown request ${message.id}`);
     if (message.type === "event") {
-      call.onEvent?.({ event: message.event, data: insertTensors(message.data, decodeTensors(message.tensors, tensorFrames)) });
+      call.onEvent?.({ event: message.event, data: insertTensors(message.data, decodeTensors(message.tensors, tensorFrames, this.sharedMemory)) });
       return;
     }
     // A signed reply settles its call even when its frames are broken: a caller must never hang.
     this.pending.delete(message.id);
     if (message.status === "error") return call.reject(this.onCallError(call.method, message.error));
     try {
-      call.resolve(insertTensors(message.result, decodeTensors(message.tensors, tensorFrames)));
+      call.resolve(insertTensors(message.result, decodeTensors(message.tensors, tensorFrames, this.sharedMemory)));
     } catch (error) {
       call.reject(error as Error);
     }

@@ -8,9 +8,16 @@ import { BridgeConnection, type StreamedEvent } from "./bridge-connection.js";
 import { ControlConnection } from "./control-connection.js";
 import { EventQueue } from "./event-queue.js";
 import { PythonProcess, type PythonProcessOptions } from "./python-process.js";
+import { SharedMemoryTransfer } from "./shared-memory.js";
 import { PythonBridge } from "../python/python-bridge.js";
 
-export type BridgeOptions = PythonProcessOptions;
+export interface BridgeOptions extends PythonProcessOptions {
+  /**
+   * Tensors of at least this many bytes travel through a private tmpfs folder instead of the
+   * socket (default 32 MiB); `false` sends every tensor as a raw frame.
+   */
+  sharedMemoryThreshold?: number | false;
+}
 
 export interface CallOptions {
   onEvent?: (event: StreamedEvent) => void;
@@ -40,12 +47,28 @@ export class Bridge implements AsyncDisposable {
   /** Spawns the Python bridge, connects both channels, and checks the protocol version. */
   static async start(options: BridgeOptions = {}): Promise<Bridge> {
     const key = randomBytes(32);
-    const python = await PythonProcess.spawn(key, options);
-    const connection = new BridgeConnection(python.endpoint, key, (method, envelope) =>
-      envelope.code === ERROR_CODES.cancelled ? new AbortError(method, new PythonError(method, envelope)) : new PythonError(method, envelope),
+    const { sharedMemoryThreshold, ...processOptions } = options;
+    const sharedMemory = sharedMemoryThreshold === false ? undefined : SharedMemoryTransfer.create(sharedMemoryThreshold);
+    const sharedMemoryEnv: Record<string, string> = sharedMemory
+      ? { VADER_BRIDGE_SHM_DIR: sharedMemory.directory, VADER_BRIDGE_SHM_THRESHOLD: String(sharedMemory.threshold) }
+      : {};
+    let python: PythonProcess;
+    try {
+      python = await PythonProcess.spawn(key, { ...processOptions, env: { ...processOptions.env, ...sharedMemoryEnv } });
+    } catch (error) {
+      sharedMemory?.dispose();
+      throw error;
+    }
+    const connection = new BridgeConnection(
+      python.endpoint,
+      key,
+      (method, envelope) =>
+        envelope.code === ERROR_CODES.cancelled ? new AbortError(method, new PythonError(method, envelope)) : new PythonError(method, envelope),
+      sharedMemory,
     );
     const control = new ControlConnection(python.controlEndpoint, key);
     void python.exited.then((exit) => {
+      sharedMemory?.dispose();
       control.close();
       connection.close(new BridgeClosedError("the Python process exited", exit.code, exit.signal, python.stderrTail()));
     });

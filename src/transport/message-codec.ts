@@ -6,6 +6,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { Packr } from "msgpackr";
 import { DtypeSchema, TENSOR_REFERENCE_KEY, type TensorDescriptor } from "../protocol/envelope.js";
 import { ProtocolError } from "../errors.js";
+import type { SharedMemoryTransfer } from "./shared-memory.js";
 import { DTYPE_INFO, Tensor, elementCount } from "./tensor.js";
 
 // useRecords: false, because Python's msgpack cannot read msgpackr's record extension.
@@ -39,14 +40,30 @@ function extractTensors(value: unknown, tensors: Tensor[], path: string): unknow
   return value;
 }
 
-/** Encodes a header (whose `tensors` field is filled in here) and the tensors found in `body`. */
-export function encodeMessage(key: Buffer, header: Record<string, unknown>, body: Record<string, unknown>): Buffer[] {
+const EMPTY_FRAME = Buffer.alloc(0);
+
+/**
+ * Encodes a header (whose `tensors` field is filled in here) and the tensors found in `body`.
+ * With `sharedMemory`, tensors at or above its threshold go through a file and leave an empty frame.
+ */
+export function encodeMessage(key: Buffer, header: Record<string, unknown>, body: Record<string, unknown>, sharedMemory?: SharedMemoryTransfer): Buffer[] {
   const tensors: Tensor[] = [];
   const plainBody: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(body)) plainBody[field] = extractTensors(value, tensors, field);
-  const descriptors: TensorDescriptor[] = tensors.map((tensor) => ({ dtype: tensor.dtype, shape: [...tensor.shape] }));
+  const descriptors: TensorDescriptor[] = [];
+  const frames: Buffer[] = [];
+  for (const tensor of tensors) {
+    const descriptor: TensorDescriptor = { dtype: tensor.dtype, shape: [...tensor.shape] };
+    if (sharedMemory && tensor.byteLength >= sharedMemory.threshold) {
+      descriptor.shm = sharedMemory.write(tensor.bytes());
+      frames.push(EMPTY_FRAME);
+    } else {
+      frames.push(tensor.bytes());
+    }
+    descriptors.push(descriptor);
+  }
   const headerBytes = packr.pack({ ...header, ...plainBody, tensors: descriptors });
-  return [sign(key, headerBytes), headerBytes, ...tensors.map((tensor) => tensor.bytes())];
+  return [sign(key, headerBytes), headerBytes, ...frames];
 }
 
 export interface DecodedFrames {
@@ -69,16 +86,25 @@ export function decodeFrames(key: Buffer, frames: Buffer[]): DecodedFrames {
   return { header, headerBytes, tensorFrames };
 }
 
-/** Builds Tensors over the frames (views, copying only when a frame is misaligned for its dtype). */
-export function decodeTensors(descriptors: unknown[], frames: Buffer[]): Tensor[] {
+/**
+ * Builds Tensors over the frames (views, copying only when a frame is misaligned for its dtype),
+ * or over the shared-memory files their descriptors name.
+ */
+export function decodeTensors(descriptors: unknown[], frames: Buffer[], sharedMemory?: SharedMemoryTransfer): Tensor[] {
   if (descriptors.length !== frames.length) {
     throw new ProtocolError(`header describes ${descriptors.length} tensors but ${frames.length} tensor frames arrived`);
   }
   return descriptors.map((descriptor, index) => {
     const parsed = parseDescriptor(descriptor, index);
-    const frame = frames[index] as Buffer;
     const { itemSize, view } = DTYPE_INFO[parsed.dtype];
     const count = elementCount(parsed.shape);
+    let frame = frames[index] as Buffer;
+    if (parsed.shm !== undefined) {
+      if (!sharedMemory) throw new ProtocolError(`tensor ${index} names a shared-memory file but this connection has none`);
+      if (frame.byteLength !== 0) throw new ProtocolError(`tensor ${index} is in shared memory but its frame is not empty`);
+      if (!Number.isSafeInteger(count * itemSize)) throw new ProtocolError(`tensor ${index} declares an impossible size`);
+      frame = sharedMemory.read(parsed.shm, count * itemSize);
+    }
     if (count * itemSize !== frame.byteLength) {
       throw new ProtocolError(
         `tensor ${index} declares ${parsed.dtype}[${parsed.shape.join(", ")}] (${count * itemSize} bytes) but its frame has ${frame.byteLength} bytes`,
@@ -94,8 +120,9 @@ function parseDescriptor(descriptor: unknown, index: number): TensorDescriptor {
   const dtype = DtypeSchema.safeParse(candidate?.dtype);
   const shape = candidate?.shape;
   const shapeValid = Array.isArray(shape) && shape.length <= 16 && shape.every((size) => Number.isSafeInteger(size) && size >= 0);
-  if (!dtype.success || !shapeValid) throw new ProtocolError(`tensor ${index} has an invalid descriptor`);
-  return { dtype: dtype.data, shape };
+  const shm = (candidate as { shm?: unknown } | null)?.shm;
+  if (!dtype.success || !shapeValid || (shm !== undefined && typeof shm !== "string")) throw new ProtocolError(`tensor ${index} has an invalid descriptor`);
+  return shm === undefined ? { dtype: dtype.data, shape } : { dtype: dtype.data, shape, shm };
 }
 
 /** Puts Tensors back where the body held {__tensor__: i} references. */

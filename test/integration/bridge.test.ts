@@ -1,4 +1,6 @@
 // The real Python bridge on CPU: handshake, tensors through Python, errors with tracebacks, clean exit.
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Bridge, BridgeStartError, ConfigError, ERROR_CODES, PythonError, Reward, Tensor } from "../../src/index.js";
 
@@ -18,7 +20,7 @@ function bytesOf(view: ArrayBufferView): Buffer {
 describe("bridge", () => {
   let bridge: Bridge;
   beforeAll(async () => {
-    bridge = await Bridge.start();
+    bridge = await Bridge.start({ sharedMemoryThreshold: 1 << 20 });
   });
   afterAll(async () => {
     await bridge?.close();
@@ -50,6 +52,21 @@ describe("bridge", () => {
       expect(returned.shape, name).toEqual(tensor.shape);
       expect(bytesOf(returned.data).equals(bytesOf(tensor.data)), name).toBe(true);
     }
+  });
+
+  it("moves large tensors through shared memory, bit-exactly, leaving no files behind", async () => {
+    const data = new Float32Array(1 << 20); // 4 MiB: above this bridge's 1 MiB shared-memory threshold
+    for (let index = 0; index < data.length; index++) data[index] = Math.sin(index) * 1e6;
+    data[7] = Number.NaN;
+    data[8] = -0;
+    const sent = new Tensor("float32", [1024, 1024], data);
+    const { value } = await bridge.call("system.echo", { value: [sent, sent] });
+    for (const back of value as Tensor[]) {
+      expect(back.shape).toEqual([1024, 1024]);
+      expect(bytesOf(back.data).equals(bytesOf(data))).toBe(true);
+    }
+    const sharedMemoryFolders = readdirSync("/dev/shm").filter((name) => name.startsWith("vader-"));
+    for (const folder of sharedMemoryFolders) expect(readdirSync(join("/dev/shm", folder))).toEqual([]);
   });
 
   it("carries a Python exception raised inside a reward, with its traceback", async () => {
@@ -96,6 +113,13 @@ describe("bridge lifecycle", () => {
     expect(isAlive(pid)).toBe(false);
     await expect(bridge.call("system.echo", { value: 1 })).rejects.toThrow(/bridge closed/);
     await bridge.close(); // idempotent
+  });
+
+  it("sends large tensors as raw frames when shared memory is off", async () => {
+    await using bridge = await Bridge.start({ sharedMemoryThreshold: false });
+    const data = Uint8Array.from({ length: 3 << 20 }, (_, index) => index % 251);
+    const { value } = await bridge.call("system.echo", { value: new Tensor("uint8", [data.length], data) });
+    expect(bytesOf((value as Tensor).data).equals(bytesOf(data))).toBe(true);
   });
 
   it("explains a missing interpreter and how to fix it", async () => {
