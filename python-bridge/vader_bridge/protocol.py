@@ -41,7 +41,7 @@ class Cancelled(Exception):
 
 
 def sign(key: bytes, header: bytes) -> bytes:
-    return hmac.new(key, header, hashlib.sha256).digest()
+    return hmac.digest(key, header, hashlib.sha256)
 
 
 def signature_matches(key: bytes, header: bytes, signature: bytes) -> bool:

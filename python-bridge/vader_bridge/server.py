@@ -36,6 +36,10 @@ from .tensors import FrameError, extract_tensors, frame_to_tensor, insert_tensor
 READY_PREFIX = "VADER_BRIDGE_READY"
 
 
+def _as_bytes(frame: Any) -> bytes:
+    return frame if isinstance(frame, bytes) else bytes(frame.buffer)
+
+
 def log(message: str) -> None:
     print(f"[vader-bridge] {message}", file=sys.stderr, flush=True)
 
@@ -87,7 +91,8 @@ class BridgeServer:
         header["seq"] = seq
         header_bytes = msgpack.packb(header, use_bin_type=True)
         signature = protocol.sign(self.key, header_bytes)
-        self.socket.send_multipart([identity, signature, header_bytes, *[buffer for _, buffer in frames]], copy=False)
+        # copy=False only pays off for tensor frames; for small headers it costs Frame objects.
+        self.socket.send_multipart([identity, signature, header_bytes, *[buffer for _, buffer in frames]], copy=bool(not frames))
 
     def reply_error(self, identity: bytes, request_id: int, code: str, error: BaseException) -> None:
         envelope = {
@@ -103,7 +108,7 @@ class BridgeServer:
         if len(frames) < 3:
             log(f"dropped a message with {len(frames)} frames (need identity, signature, header)")
             return
-        identity, signature, header_bytes = (bytes(frame.buffer) for frame in frames[:3])
+        identity, signature, header_bytes = (_as_bytes(frame) for frame in frames[:3])
         if not protocol.signature_matches(self.key, header_bytes, signature):
             log("dropped a message with a missing or bad signature")
             return
@@ -163,11 +168,18 @@ class BridgeServer:
         if endpoint.startswith("ipc://"):
             os.chmod(endpoint[len("ipc://") :], 0o600)
 
+    def receive(self) -> list[Any]:
+        """One multipart message: the envelope frames as bytes, tensor frames as zero-copy zmq.Frames."""
+        frames: list[Any] = [self.socket.recv()]
+        while self.socket.rcvmore:
+            frames.append(self.socket.recv(copy=len(frames) < 3))
+        return frames
+
     def run(self) -> None:
         """Serves until a system.shutdown request (or the parent's death) ends the process."""
         try:
             while self.running:
-                frames = self.socket.recv_multipart(copy=False)
+                frames = self.receive()
                 try:
                     self.handle_frames(frames)
                 except Exception as error:  # one bad message must never end the service
