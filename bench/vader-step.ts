@@ -19,10 +19,14 @@ interface DirectResult {
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 3);
 const OVERHEAD_STEPS = Number(process.env.BENCH_OVERHEAD_STEPS ?? 10);
 
-function runDirect(denoisingSteps: number, k: number, iterations: number): DirectResult {
+function runDirect(denoisingSteps: number, k: number, iterations: number, checkpointing = true): DirectResult {
   const result = spawnSync(
     resolvePython(),
-    [join(PACKAGE_ROOT, "bench", "vader_step.py"), "--denoising-steps", String(denoisingSteps), "--k", String(k), "--iterations", String(iterations)],
+    [
+      join(PACKAGE_ROOT, "bench", "vader_step.py"),
+      ...["--denoising-steps", String(denoisingSteps), "--k", String(k), "--iterations", String(iterations)],
+      ...["--checkpointing", checkpointing ? "1" : "0"],
+    ],
     { encoding: "utf8", env: { ...process.env, PYTHONPATH: join(PACKAGE_ROOT, "python-bridge") }, maxBuffer: 16 * 2 ** 20 },
   );
   if (result.status !== 0) throw new Error(`bench/vader_step.py failed:\n${result.stderr}`);
@@ -37,14 +41,17 @@ const median = (values: number[]) => {
 const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(2);
 
 console.log(`VADER step on the tiny text-to-video model (median of ${ITERATIONS} steps after 1 warm-up; one fresh process per row)`);
-console.log("T (denoising steps) | K (backprop steps) | s/step | peak RSS GiB");
-console.log("--------------------|--------------------|--------|-------------");
+console.log("T (denoising steps) | K (backprop steps) | UNet checkpointing | s/step | peak RSS GiB");
+console.log("--------------------|--------------------|--------------------|--------|-------------");
 let unetParameters = 0;
 for (const denoisingSteps of [10, 20, 40]) {
-  for (const k of [1, denoisingSteps]) {
-    const row = runDirect(denoisingSteps, k, ITERATIONS);
+  // K = T without checkpointing shows what truncation saves; with it, what checkpointing saves.
+  for (const [k, checkpointing] of [[1, true], [denoisingSteps, true], [denoisingSteps, false]] as const) {
+    const row = runDirect(denoisingSteps, k, ITERATIONS, checkpointing);
     unetParameters = row.unetParameters;
-    console.log(`${String(denoisingSteps).padEnd(20)}| ${String(k).padEnd(19)}| ${row.secondsPerStep.toFixed(3).padEnd(7)}| ${gib(row.peakRssBytes)}`);
+    console.log(
+      `${String(denoisingSteps).padEnd(20)}| ${String(k).padEnd(19)}| ${(checkpointing ? "on" : "off").padEnd(19)}| ${row.secondsPerStep.toFixed(3).padEnd(7)}| ${gib(row.peakRssBytes)}`,
+    );
   }
 }
 console.log(`(UNet parameters: ${unetParameters.toLocaleString("en-US")})`);
@@ -55,7 +62,7 @@ const bridge = await Bridge.start();
 try {
   const model = await Model.tiny(bridge, { seed: 0 });
   const prompts = (await bridge.call("prompts.builtIn", {})).prompts;
-  const trainer = Trainer.vader({ model, reward: Reward.named("brightness"), scheduler: Scheduler.ddim({ steps: 10 }), lr: 1e-3, lora: { rank: 8 } });
+  const trainer = Trainer.vader({ model, reward: Reward.named("brightness"), scheduler: Scheduler.ddim({ steps: 10 }), lr: 1e-2, lora: { rank: 8 } });
   await trainer.fit({ prompts, steps: 1 }).result;
   // Wall time per step as TypeScript sees it: one fit() call per step, so every step pays a full round trip.
   const seconds: number[] = [];

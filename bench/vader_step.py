@@ -26,6 +26,7 @@ def main() -> None:
     parser.add_argument("--k", type=int, required=True)
     parser.add_argument("--iterations", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--checkpointing", type=int, choices=(0, 1), default=1)
     arguments = parser.parse_args()
 
     torch.manual_seed(0)
@@ -36,8 +37,9 @@ def main() -> None:
         scheduler={"name": "ddim", "steps": arguments.denoising_steps, "eta": 1.0},
         truncation={"mode": "last", "k": arguments.k},
         lora={"rank": 8, "alpha": None, "target_modules": ["to_q", "to_k", "to_v", "to_out.0"]},
-        lr=1e-3,
+        lr=1e-2,
         seed=0,
+        checkpointing=bool(arguments.checkpointing),
     )
     for _ in range(arguments.warmup):
         trainer.step(ANIMAL_ACTIVITIES)
@@ -51,6 +53,7 @@ def main() -> None:
         {
             "denoisingSteps": arguments.denoising_steps,
             "k": arguments.k,
+            "checkpointing": bool(arguments.checkpointing),
             "secondsPerStep": statistics.median(seconds),
             "allSeconds": seconds,
             "peakRssBytes": peak_kib * 1024,

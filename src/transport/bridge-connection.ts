@@ -5,6 +5,7 @@ import { Dealer } from "zeromq";
 import { IncomingHeaderSchema, type ErrorEnvelope } from "../protocol/envelope.js";
 import { ProtocolError } from "../errors.js";
 import { decodeFrames, decodeTensors, encodeMessage, insertTensors } from "./message-codec.js";
+import { receiveUntilClosed } from "./receive-loop.js";
 import { SendQueue } from "./send-queue.js";
 import type { SharedMemoryTransfer } from "./shared-memory.js";
 
@@ -42,7 +43,14 @@ export class BridgeConnection {
     private readonly sharedMemory?: SharedMemoryTransfer,
   ) {
     this.socket.connect(endpoint);
-    void this.receiveLoop();
+    void receiveUntilClosed(
+      this.socket,
+      (frames) => this.dispatch(frames),
+      (error) => {
+        this.droppedCount++;
+        this.lastDropReason = error.message;
+      },
+    );
   }
 
   get pendingCount(): number {
@@ -73,23 +81,6 @@ export class BridgeConnection {
         call.reject(this.closedWith ?? error);
       }
     });
-  }
-
-  private async receiveLoop(): Promise<void> {
-    while (!this.socket.closed) {
-      let frames: Buffer[];
-      try {
-        frames = await this.socket.receive();
-      } catch {
-        return; // socket closed
-      }
-      try {
-        this.dispatch(frames);
-      } catch (error) {
-        this.droppedCount++;
-        this.lastDropReason = (error as Error).message;
-      }
-    }
   }
 
   private dispatch(frames: Buffer[]): void {

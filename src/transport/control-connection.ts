@@ -3,6 +3,7 @@
 import { Dealer } from "zeromq";
 import { z } from "zod";
 import { decodeFrames, encodeMessage } from "./message-codec.js";
+import { receiveUntilClosed } from "./receive-loop.js";
 import { SendQueue } from "./send-queue.js";
 
 const ControlReply = z.discriminatedUnion("type", [
@@ -23,7 +24,8 @@ export class ControlConnection {
     private readonly key: Buffer,
   ) {
     this.socket.connect(endpoint);
-    void this.receiveLoop();
+    // A malformed control reply is dropped; the caller's timeout answers for it.
+    void receiveUntilClosed(this.socket, (frames) => this.handleReply(frames), () => undefined);
   }
 
   /** Asks Python to stop request `id` at its next step boundary; resolves when Python noted it. */
@@ -55,25 +57,13 @@ export class ControlConnection {
     });
   }
 
-  private async receiveLoop(): Promise<void> {
-    while (!this.socket.closed) {
-      let frames: Buffer[];
-      try {
-        frames = await this.socket.receive();
-      } catch {
-        return;
-      }
-      try {
-        const reply = ControlReply.parse(decodeFrames(this.key, frames).header);
-        if (reply.seq <= this.lastPeerSeq) continue;
-        this.lastPeerSeq = reply.seq;
-        const waitKey = reply.type === "cancel-ack" ? `cancel-${reply.id}` : `pong-${reply.nonce}`;
-        this.waiting.get(waitKey)?.();
-        this.waiting.delete(waitKey);
-      } catch {
-        // A malformed control reply is ignored; the caller's timeout answers for it.
-      }
-    }
+  private handleReply(frames: Buffer[]): void {
+    const reply = ControlReply.parse(decodeFrames(this.key, frames).header);
+    if (reply.seq <= this.lastPeerSeq) return;
+    this.lastPeerSeq = reply.seq;
+    const waitKey = reply.type === "cancel-ack" ? `cancel-${reply.id}` : `pong-${reply.nonce}`;
+    this.waiting.get(waitKey)?.();
+    this.waiting.delete(waitKey);
   }
 
   close(): void {

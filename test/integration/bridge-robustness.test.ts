@@ -6,19 +6,11 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Dealer } from "zeromq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isAlive } from "../helpers.js";
 import { AbortError, Bridge, BridgeClosedError, BridgeStartError, Tensor } from "../../src/index.js";
 import { encodeMessage } from "../../src/transport/message-codec.js";
 import { PACKAGE_ROOT } from "../../src/transport/package-root.js";
 import { resolvePython } from "../../src/transport/python-process.js";
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<number> {
   const started = Date.now();
