@@ -130,6 +130,17 @@ describe("crashes", () => {
     expect(took).toBeLessThan(2000);
   });
 
+  it("says when the interpreter is too old", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "vader-old-python-"));
+    const oldPython = join(folder, "python");
+    // Stands in for a Python 3.8: the bridge's first check prints this and exits.
+    writeFileSync(oldPython, `#!/bin/sh\necho "vader_bridge requires Python 3.10 or newer, not 3.8.10" >&2\nexit 1\n`);
+    chmodSync(oldPython, 0o755);
+    const error = await Bridge.start({ python: oldPython }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(BridgeStartError);
+    expect((error as BridgeStartError).message).toMatch(/is too old for the bridge[\s\S]*Fix: use Python 3\.10 or newer/);
+  });
+
   it("says which package is missing when the bridge cannot import", async () => {
     const folder = mkdtempSync(join(tmpdir(), "vader-bare-python-"));
     const barePython = join(folder, "python");

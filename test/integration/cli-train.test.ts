@@ -1,12 +1,14 @@
 // `vader train` and `vader sample` as functions, on a short job: the run directory has everything.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { doctor } from "../../src/cli/doctor.js";
 import { sample } from "../../src/cli/sample.js";
 import { train } from "../../src/cli/train.js";
 import { PACKAGE_ROOT } from "../../src/transport/package-root.js";
+import { resolvePython } from "../../src/transport/python-process.js";
 
 describe("vader train / sample", () => {
   it("writes config, metrics, LoRA and before/after videos, and samples with the LoRA", async () => {
@@ -74,5 +76,34 @@ describe("Ctrl-C during vader train", () => {
     const code = await training.exited;
     expect(code).not.toBe(0);
     expect(training.output()).toMatch(/The Python bridge closed: the Python process exited \(signal SIGKILL\)/);
+  });
+});
+
+describe("vader doctor", () => {
+  it("reports versions and a bridge that starts", async () => {
+    const lines: string[] = [];
+    expect(await doctor((line) => lines.push(line))).toBe(true);
+    const report = lines.join("\n");
+    expect(report).toMatch(/torch +2\.13\.0/);
+    expect(report).toMatch(/diffusers +\d/);
+    expect(report).toMatch(/device +cpu/);
+    expect(report).toMatch(/bridge: started/);
+  });
+
+  it("fails with a fix when packages are missing", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "vader-doctor-"));
+    const barePython = join(folder, "python");
+    writeFileSync(barePython, `#!/bin/sh\nexec ${resolvePython()} -S "$@"\n`);
+    chmodSync(barePython, 0o755);
+    const lines: string[] = [];
+    const previous = process.env.VADER_PYTHON;
+    process.env.VADER_PYTHON = barePython;
+    try {
+      expect(await doctor((line) => lines.push(line))).toBe(false);
+    } finally {
+      if (previous === undefined) delete process.env.VADER_PYTHON;
+      else process.env.VADER_PYTHON = previous;
+    }
+    expect(lines.join("\n")).toMatch(/torch +MISSING[\s\S]*FAIL: packages are missing\. fix: `npm install`/);
   });
 });
