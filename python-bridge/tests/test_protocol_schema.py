@@ -23,6 +23,13 @@ def test_versions_agree():
     assert SCHEMA["protocolVersion"] == protocol.PROTOCOL_VERSION
 
 
+def test_typescript_lists_exactly_the_rewards_python_registers():
+    import vader_bridge.rewards  # noqa: F401  (registers them)
+    from vader_bridge.registry import names
+
+    assert SCHEMA["rewards"] == names("reward")
+
+
 def test_python_serves_exactly_the_methods_typescript_knows():
     from vader_bridge.service import build_methods
 

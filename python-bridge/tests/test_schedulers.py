@@ -17,8 +17,8 @@ def test_ddim_carries_steps_and_eta_on_the_model_schedule():
     assert schedule.describe() == {"name": "ddim", "steps": 10, "eta": 0.5}
 
 
-def test_eta_defaults_to_deterministic_ddim():
-    assert build_scheduler({"name": "ddim", "steps": 5}, modelscope_noise_schedule()).eta == 0.0
+def test_eta_defaults_to_vaders_stochastic_ddim():
+    assert build_scheduler({"name": "ddim", "steps": 5}, modelscope_noise_schedule()).eta == 1.0
 
 
 def test_unknown_scheduler_lists_known_names():

@@ -130,6 +130,18 @@ def test_unsigned_and_replayed_messages_are_dropped_and_service_goes_on(client):
     assert header["result"] == {"still": "serving"}
 
 
+def test_a_signed_header_python_cannot_decode_still_gets_an_answer(client):
+    client.next_id += 1
+    client.seq += 1
+    # msgpack str holding a lone surrogate, as a buggy client could send: invalid UTF-8 for Python.
+    header = msgpack.packb({"type": "request", "id": client.next_id, "seq": client.seq, "method": "echo", "params": {}, "tensors": []})
+    header = header.replace(b"\xa4echo", b"\xa4\xed\xa0\x80e")
+    client.socket.send_multipart([protocol.sign(KEY, header), header])
+    reply, _ = client.receive()
+    assert reply["id"] == client.next_id
+    assert reply["error"]["code"] == "BAD_REQUEST"
+
+
 def test_lying_tensor_frames_get_a_bad_request(client):
     header, _ = client.request("echo", {}, [({"dtype": "float32", "shape": [10**9, 10**9]}, b"\0" * 8)])
     assert header["error"]["code"] == "BAD_REQUEST"

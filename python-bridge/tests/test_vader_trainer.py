@@ -5,7 +5,6 @@ import math
 import pytest
 import torch
 
-from vader_bridge.defaults import DEFAULT_VADER_JOB
 from vader_bridge.models import TextToVideoModel
 from vader_bridge.prompts import ANIMAL_ACTIVITIES
 from vader_bridge.registry import lookup
@@ -14,6 +13,23 @@ from vader_bridge.trainers import VaderTrainer
 BRIGHTNESS = {"kind": "named", "name": "brightness", "options": {}}
 QUICK_DDIM = {"name": "ddim", "steps": 4, "eta": 1.0}
 METRIC_KEYS = {"step", "reward_mean", "reward_std", "loss", "grad_norm", "seconds", "lr"}
+
+# The CLI's default job (src/cli/train-job.ts DEFAULT_TRAIN_JOB), as Python keyword arguments.
+DEFAULT_VADER_JOB: dict = {
+    "reward": {"kind": "named", "name": "brightness", "options": {}},
+    "scheduler": {"name": "ddim", "steps": 10, "eta": 1.0},
+    "truncation": {"mode": "last", "k": 1},
+    "lora": {"rank": 8, "alpha": None, "target_modules": ["to_q", "to_k", "to_v", "to_out.0"]},
+    "lr": 1e-2,
+    "weight_decay": 0.0,
+    "max_grad_norm": 1.0,
+    "grad_accumulation": 1,
+    "batch_size": 1,
+    "guidance_scale": 1.0,
+    "decode_frames": {"mode": "random", "count": 1},
+    "seed": 0,
+    "checkpointing": True,
+}
 
 
 def default_trainer(model: TextToVideoModel, **overrides) -> VaderTrainer:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +27,13 @@ class RunDirectory:
             os.fsync(metrics_file.fileno())
 
     def save_lora(self, model: Any) -> str:
-        """Saves into a temporary folder, then renames, so a crash never leaves half-written weights."""
-        staging = self.path / "lora.saving"
-        if staging.exists():
-            for leftover in staging.iterdir():
-                leftover.unlink()
+        """Saves into a staging folder, then swaps it in, so lora/ always holds a whole set of weights."""
+        staging, previous = self.path / "lora.saving", self.path / "lora.previous"
+        for leftover in (staging, previous):
+            shutil.rmtree(leftover, ignore_errors=True)
         saved = Path(model.save_lora(str(staging)))
         if self.lora_directory.exists():
-            for old in self.lora_directory.iterdir():
-                old.unlink()
-            self.lora_directory.rmdir()
+            self.lora_directory.rename(previous)
         staging.rename(self.lora_directory)
+        shutil.rmtree(previous, ignore_errors=True)
         return str(self.lora_directory / saved.name)

@@ -11,6 +11,7 @@ Frames out: [identity, signature, msgpack(header), tensor frames...]
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -30,7 +31,7 @@ from .control import CancelRegistry, ControlChannel
 from .handles import UnknownHandleError
 from .protocol import BadRequest, Cancelled, ErrorCode, InvalidArgument, ProtocolMismatch
 from .registry import UnknownNameError
-from .shared_memory import SharedMemory
+from .shared_memory import SharedMemory, discard_shared_memory
 from .tensors import FrameError, extract_tensors, frame_to_tensor, insert_tensors, tensor_to_frame
 
 READY_PREFIX = "VADER_BRIDGE_READY"
@@ -95,13 +96,17 @@ class BridgeServer:
         self.socket.send_multipart([identity, signature, header_bytes, *[buffer for _, buffer in frames]], copy=bool(not frames))
 
     def reply_error(self, identity: bytes, request_id: int, code: str, error: BaseException) -> None:
-        envelope = {
-            "code": code,
-            "name": type(error).__name__,
-            "message": str(error),
-            "traceback": "".join(traceback.format_exception(error)),
-        }
-        self.send(identity, {"type": "reply", "id": request_id, "status": "error", "error": envelope})
+        try:
+            envelope = {
+                "code": code,
+                "name": type(error).__name__,
+                "message": str(error),
+                "traceback": "".join(traceback.format_exception(error)),
+            }
+            self.send(identity, {"type": "reply", "id": request_id, "status": "error", "error": envelope})
+        except Exception:  # an exception whose text cannot be encoded still gets an answer
+            fallback = {"code": code, "name": "UnreportableError", "message": "the Python error could not be encoded", "traceback": ""}
+            self.send(identity, {"type": "reply", "id": request_id, "status": "error", "error": fallback})
 
     def handle_frames(self, frames: list[Any]) -> None:
         """Serves one incoming message. Anything unsigned, malformed or replayed is dropped and logged."""
@@ -115,13 +120,24 @@ class BridgeServer:
         try:
             header = protocol.check_request_header(msgpack.unpackb(header_bytes, raw=False, strict_map_key=True))
         except (BadRequest, ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError) as error:
-            log(f"dropped a signed but malformed header: {error}")
+            self.refuse_undecodable(identity, header_bytes, error)
             return
         if header["seq"] <= self._last_seq_in.get(identity, 0):
             log(f"dropped a replayed message (seq {header['seq']})")
             return
         self._last_seq_in[identity] = header["seq"]
         self.dispatch(identity, header, frames[3:])
+
+    def refuse_undecodable(self, identity: bytes, header_bytes: bytes, error: Exception) -> None:
+        """A signed header we cannot read: answer BAD_REQUEST if its id can be found, so no caller waits forever."""
+        log(f"refused a signed but malformed header: {type(error).__name__}: {error}")
+        try:
+            loose = msgpack.unpackb(header_bytes, raw=True, strict_map_key=False)
+            request_id = loose.get(b"id") if isinstance(loose, dict) else None
+        except Exception:  # not even raw msgpack: nobody to answer
+            return
+        if isinstance(request_id, int) and not isinstance(request_id, bool) and request_id > 0:
+            self.reply_error(identity, request_id, ErrorCode.BAD_REQUEST, BadRequest(f"the request header could not be read: {error}"))
 
     def dispatch(self, identity: bytes, header: dict[str, Any], tensor_frames: list[Any]) -> None:
         request_id, method = header["id"], header["method"]
@@ -144,6 +160,7 @@ class BridgeServer:
         except Cancelled as error:
             self.reply_error(identity, request_id, ErrorCode.CANCELLED, error)
         except (BadRequest, FrameError) as error:
+            discard_shared_memory(header["tensors"], self.shared_memory)
             self.reply_error(identity, request_id, ErrorCode.BAD_REQUEST, error)
         except ProtocolMismatch as error:
             self.reply_error(identity, request_id, ErrorCode.PROTOCOL_MISMATCH, error)
@@ -151,7 +168,8 @@ class BridgeServer:
             self.reply_error(identity, request_id, ErrorCode.UNKNOWN_HANDLE, error)
         except (InvalidArgument, UnknownNameError) as error:
             self.reply_error(identity, request_id, ErrorCode.INVALID_ARGUMENT, error)
-        except Exception as error:  # any failure in user-facing compute goes back as a typed error
+        except BaseException as error:  # any failure, SystemExit from user code included, goes back typed
+            discard_shared_memory(header["tensors"], self.shared_memory)
             self.reply_error(identity, request_id, ErrorCode.PYTHON_EXCEPTION, error)
         else:
             try:
@@ -199,6 +217,17 @@ def _read_key_line(fd: int) -> bytes:
     return bytes(line).strip()
 
 
+def _remove_private_folders() -> None:
+    """The socket folder and the shared-memory folder are ours to remove when a dead parent cannot."""
+    endpoint = os.environ.get("VADER_BRIDGE_ENDPOINT", "")
+    folders = [os.environ.get("VADER_BRIDGE_SHM_DIR")]
+    if endpoint.startswith("ipc://"):
+        folders.append(os.path.dirname(endpoint[len("ipc://") :]))
+    for folder in folders:
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _exit_when_parent_goes(fd: int) -> None:
     """stdin stays open as long as the parent lives; EOF means it died or closed us.
 
@@ -207,6 +236,7 @@ def _exit_when_parent_goes(fd: int) -> None:
     """
     while os.read(fd, 4096):
         pass
+    _remove_private_folders()
     os._exit(0)
 
 
@@ -214,6 +244,7 @@ def _exit_when_reparented(parent: int) -> None:
     """Second watch, for a parent that died while something else still holds our stdin open."""
     while os.getppid() == parent:
         time.sleep(0.5)
+    _remove_private_folders()
     os._exit(0)
 
 

@@ -44,6 +44,14 @@ def field(params: dict[str, Any], name: str, kind: type | tuple[type, ...], *, o
     return value
 
 
+def bounded(params: dict[str, Any], name: str, kind: type | tuple[type, ...], low: float, high: float, *, optional: bool = False) -> Any:
+    """field() plus a range check, mirroring the zod schema's bounds."""
+    value = field(params, name, kind, optional=optional)
+    if value is not None and not low <= value <= high:
+        raise InvalidArgument(f"params.{name} must be between {low} and {high} (got {value})")
+    return value
+
+
 def _kind_name(kind: type | tuple[type, ...]) -> str:
     kinds = kind if isinstance(kind, tuple) else (kind,)
     return " or ".join(k.__name__ for k in kinds)
@@ -164,7 +172,7 @@ def build_methods(server: "BridgeServer") -> dict[str, Callable[[dict[str, Any],
 
     def sleep(params: dict[str, Any], call: "Call") -> dict[str, Any]:
         """Busy-waits in 10 ms slices, honouring cancel: for tests and health checks of long calls."""
-        seconds = field(params, "seconds", (int, float))
+        seconds = bounded(params, "seconds", (int, float), 0, 600)
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             call.raise_if_cancelled()
@@ -179,10 +187,10 @@ def build_methods(server: "BridgeServer") -> dict[str, Callable[[dict[str, Any],
 
     def model_tiny(params: dict[str, Any], call: "Call") -> dict[str, Any]:
         model = TextToVideoModel.tiny(
-            seed=field(params, "seed", int),
-            frames=field(params, "frames", int),
-            height=field(params, "height", int),
-            width=field(params, "width", int),
+            seed=bounded(params, "seed", int, 0, 2**63 - 1),
+            frames=bounded(params, "frames", int, 1, 64),
+            height=bounded(params, "height", int, 8, 512),
+            width=bounded(params, "width", int, 8, 512),
         )
         return model_info(handles.add("model", model), model)
 
@@ -211,7 +219,7 @@ def build_methods(server: "BridgeServer") -> dict[str, Callable[[dict[str, Any],
         """Samples in batches of batchSize (batch k with seed + k), streaming one event per batch."""
         model = handles.get(field(params, "handle", str), "model")
         prompts = field(params, "prompts", list)
-        batch_size = field(params, "batchSize", int)
+        batch_size = bounded(params, "batchSize", int, 1, 256)
         seed = field(params, "seed", int)
         batches = [prompts[start : start + batch_size] for start in range(0, len(prompts), batch_size)]
         call.emit("sample-start", {"prompts": len(prompts), "batches": len(batches)})
@@ -255,8 +263,8 @@ def build_methods(server: "BridgeServer") -> dict[str, Callable[[dict[str, Any],
     def trainer_fit(params: dict[str, Any], call: "Call") -> dict[str, Any]:
         trainer = handles.get(field(params, "handle", str), "trainer")
         prompts = field(params, "prompts", list)
-        steps = field(params, "steps", int)
-        save_every = field(params, "saveEvery", int, optional=True)
+        steps = bounded(params, "steps", int, 1, 1_000_000)
+        save_every = bounded(params, "saveEvery", int, 1, 1_000_000, optional=True)
         directory_path = field(params, "runDirectory", str, optional=True)
         run_directory = RunDirectory(directory_path) if directory_path else None
         call.emit("fit-start", {"steps": steps})
@@ -274,7 +282,8 @@ def build_methods(server: "BridgeServer") -> dict[str, Callable[[dict[str, Any],
         if run_directory and completed > 0 and (save_every is None or completed % save_every != 0):
             lora_path = run_directory.save_lora(trainer.model)
         call.emit("fit-end", {"steps": completed})
-        call.raise_if_cancelled(f"after {completed} of {steps} steps; the LoRA and metrics of step {completed} are saved")
+        saved = f"; the metrics and LoRA of step {completed} are in {directory_path}" if run_directory and completed else ""
+        call.raise_if_cancelled(f"after {completed} of {steps} steps{saved}")
         return {"steps": completed, "last": last, "loraPath": lora_path}
 
     return {

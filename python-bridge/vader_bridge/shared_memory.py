@@ -62,3 +62,16 @@ class SharedMemory:
         finally:
             os.close(descriptor)
         return name
+
+
+def discard_shared_memory(descriptors: Any, shared_memory: SharedMemory | None) -> None:
+    """Deletes the files a refused message named, so they do not outlive it."""
+    if shared_memory is None or not isinstance(descriptors, list):
+        return
+    for descriptor in descriptors:
+        name = descriptor.get("shm") if isinstance(descriptor, dict) else None
+        if isinstance(name, str) and NAME_PATTERN.match(name):
+            try:
+                os.unlink(os.path.join(shared_memory.directory, name))
+            except FileNotFoundError:
+                pass

@@ -29,7 +29,8 @@ export async function doctor(print: (line: string) => void = console.log): Promi
     print("fix: run `npm install` in the vader-sdk folder (it creates .venv), or set VADER_PYTHON to a Python 3.10+ interpreter");
     return false;
   }
-  const found = JSON.parse(probe.stdout) as Record<string, string>;
+  // The report is the last line: an import may print on stdout before it.
+  const found = JSON.parse(probe.stdout.trim().split("\n").pop() ?? "{}") as Record<string, string>;
   let healthy = true;
   for (const [name, version] of Object.entries(found)) {
     print(`  ${name.padEnd(13)} ${version}`);

@@ -6,7 +6,8 @@ import { Model } from "../model/model.js";
 import { saveVideo, videoAt } from "../model/video.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import { Bridge } from "../transport/bridge.js";
-import { TrainJobConfig } from "./train-job.js";
+import { ConfigError } from "../errors.js";
+import { DEFAULT_TRAIN_JOB, TrainJobConfig } from "./train-job.js";
 
 interface SampleArguments {
   prompt: string;
@@ -22,16 +23,17 @@ function loraFolder(path: string): string {
   return existsSync(join(path, "lora", "adapter_config.json")) ? join(path, "lora") : path;
 }
 
-/** The model and scheduler a run was trained with, so its LoRA lands on the same base weights. */
-function trainedJob(runDirectory: string | undefined): TrainJobConfig | undefined {
+/** The model and scheduler a run was trained with (so its LoRA lands on the same base weights), else the default job's. */
+function jobFor(runDirectory: string | undefined): TrainJobConfig {
   const configPath = runDirectory && join(runDirectory, "config.json");
-  if (!configPath || !existsSync(configPath)) return undefined;
-  const { model, trainer } = JSON.parse(readFileSync(configPath, "utf8")) as Record<string, unknown>;
-  return TrainJobConfig.parse({ model, trainer });
+  const recorded = configPath && existsSync(configPath) ? (JSON.parse(readFileSync(configPath, "utf8")) as Record<string, unknown>) : undefined;
+  const parsed = TrainJobConfig.safeParse(recorded ? { model: recorded.model, trainer: recorded.trainer } : DEFAULT_TRAIN_JOB);
+  if (!parsed.success) throw ConfigError.fromZod(recorded ? `run config ${configPath}` : "default job", parsed.error);
+  return parsed.data;
 }
 
 export async function sample(argv: SampleArguments, print: (line: string) => void = console.log): Promise<string> {
-  const job = trainedJob(argv.lora) ?? TrainJobConfig.parse({});
+  const job = jobFor(argv.lora);
   await using bridge = await Bridge.start();
   await using model = argv.model ? await Model.load(bridge, argv.model) : await Model.tiny(bridge, job.model);
   if (argv.lora) await model.loadLora(loraFolder(argv.lora));

@@ -2,6 +2,7 @@
 // the same source of truth (python-bridge/vader_bridge/protocol_schema.json).
 import { z } from "zod";
 import { ErrorEnvelopeSchema, EventHeaderSchema, OkReplyHeaderSchema, ErrorReplyHeaderSchema, RequestHeaderSchema } from "./envelope.js";
+import { BUILT_IN_REWARDS } from "../reward/reward-spec.js";
 import { METHODS } from "./methods.js";
 import { PROTOCOL_VERSION } from "./version.js";
 
@@ -11,6 +12,7 @@ const toJson = (schema: z.ZodType, io: "input" | "output") => z.toJSONSchema(sch
 export function protocolJsonSchema(): Record<string, unknown> {
   return {
     protocolVersion: PROTOCOL_VERSION,
+    rewards: [...BUILT_IN_REWARDS],
     envelope: {
       request: toJson(RequestHeaderSchema, "output"),
       okReply: toJson(OkReplyHeaderSchema, "output"),

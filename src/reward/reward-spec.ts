@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** Names of the built-in rewards the bridge registers (python-bridge/vader_bridge/rewards). */
-export const BUILT_IN_REWARDS = ["brightness", "contrast", "saturation", "testing-exception"] as const;
+export const BUILT_IN_REWARDS = ["brightness", "colorfulness", "contrast", "saturation", "testing-exception"] as const;
 
 export type RewardSpec =
   | { kind: "named"; name: string; options: Record<string, unknown> }

@@ -64,7 +64,10 @@ export class VaderTrainer implements AsyncDisposable {
     if (!parsed.success) throw ConfigError.fromZod("fit options", parsed.error);
     const queue = new EventQueue<StepMetrics>();
     const result = (async () => {
-      this.remote ??= PythonTrainer.create(this.model, this.reward, this.config);
+      this.remote ??= PythonTrainer.create(this.model, this.reward, this.config).catch((error: unknown) => {
+        this.remote = undefined; // let a later fit try again
+        throw error;
+      });
       const remote = await this.remote;
       const stream = this.model.bridge.stream("trainer.fit", { ...parsed.data, handle: remote.handle }, { signal });
       for await (const { event, data: eventData } of stream) {

@@ -1,9 +1,10 @@
 // The user's handle on the Python process: start it, call methods, stream events, cancel, close.
 import { randomBytes } from "node:crypto";
+import { z } from "zod";
 import { ERROR_CODES } from "../protocol/error-codes.js";
 import { METHODS, type BridgeInfo, type MethodName, type MethodParams, type MethodResult } from "../protocol/methods.js";
 import { PROTOCOL_VERSION } from "../protocol/version.js";
-import { AbortError, BridgeClosedError, BridgeStartError, ConfigError, PythonError } from "../errors.js";
+import { AbortError, BridgeClosedError, BridgeStartError, ConfigError, ProtocolError, PythonError } from "../errors.js";
 import { BridgeConnection, type StreamedEvent } from "./bridge-connection.js";
 import { ControlConnection } from "./control-connection.js";
 import { EventQueue } from "./event-queue.js";
@@ -18,6 +19,14 @@ export interface BridgeOptions extends PythonProcessOptions {
    */
   sharedMemoryThreshold?: number | false;
 }
+
+const BridgeOptionsSchema = z.strictObject({
+  python: z.string().min(1).optional(),
+  startTimeoutMs: z.number().int().min(1).max(3_600_000).optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  torchThreads: z.number().int().min(1).max(1024).optional(),
+  sharedMemoryThreshold: z.union([z.literal(false), z.number().int().min(1).max(2 ** 40)]).optional(),
+});
 
 export interface CallOptions {
   onEvent?: (event: StreamedEvent) => void;
@@ -46,8 +55,10 @@ export class Bridge implements AsyncDisposable {
 
   /** Spawns the Python bridge, connects both channels, and checks the protocol version. */
   static async start(options: BridgeOptions = {}): Promise<Bridge> {
+    const checked = BridgeOptionsSchema.safeParse(options);
+    if (!checked.success) throw ConfigError.fromZod("bridge options", checked.error);
     const key = randomBytes(32);
-    const { sharedMemoryThreshold, ...processOptions } = options;
+    const { sharedMemoryThreshold, ...processOptions } = checked.data;
     const sharedMemory = sharedMemoryThreshold === false ? undefined : SharedMemoryTransfer.create(sharedMemoryThreshold);
     const sharedMemoryEnv: Record<string, string> = sharedMemory
       ? { VADER_BRIDGE_SHM_DIR: sharedMemory.directory, VADER_BRIDGE_SHM_THRESHOLD: String(sharedMemory.threshold) }
@@ -75,7 +86,12 @@ export class Bridge implements AsyncDisposable {
     let info: BridgeInfo;
     try {
       const hello = connection.call("system.hello", { protocolVersion: PROTOCOL_VERSION });
-      info = METHODS["system.hello"].result.parse(await hello.result);
+      const timeoutMs = processOptions.startTimeoutMs ?? 120_000;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new BridgeStartError(`the bridge did not answer the handshake within ${timeoutMs} ms`, "set VADER_BRIDGE_DEBUG=1 to see Python's stderr", python.stderrTail())), timeoutMs);
+      });
+      info = METHODS["system.hello"].result.parse(await Promise.race([hello.result, timedOut]).finally(() => clearTimeout(timer)));
     } catch (error) {
       python.kill();
       await python.exited;
@@ -117,7 +133,7 @@ export class Bridge implements AsyncDisposable {
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
       const parsed = schema.result.safeParse(await result);
-      if (!parsed.success) throw ConfigError.fromZod(`result of ${method} from Python`, parsed.error);
+      if (!parsed.success) throw new ProtocolError(`Python's result for ${method} does not match its schema: ${ConfigError.fromZod("result", parsed.error).issues.join("; ")}`);
       return parsed.data as MethodResult<M>;
     } finally {
       signal?.removeEventListener("abort", onAbort);

@@ -14,7 +14,7 @@ const ControlReply = z.discriminatedUnion("type", [
 export class ControlConnection {
   private readonly socket = new Dealer({ linger: 0 });
   private readonly sender = new SendQueue(this.socket);
-  private readonly waiting = new Map<string, () => void>();
+  private readonly waiting = new Map<string, (answered: boolean) => void>();
   private nextSeq = 1;
   private nextNonce = 1;
   private lastPeerSeq = 0;
@@ -42,18 +42,18 @@ export class ControlConnection {
   }
 
   private exchange(waitKey: string, header: Record<string, unknown>, timeoutMs: number): Promise<boolean> {
+    this.waiting.get(waitKey)?.(false); // a repeated cancel replaces the earlier wait
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(waitKey);
-        resolve(false);
-      }, timeoutMs);
-      timer.unref();
-      this.waiting.set(waitKey, () => {
+      const settle = (answered: boolean) => {
         clearTimeout(timer);
-        resolve(true);
-      });
+        if (this.waiting.get(waitKey) === settle) this.waiting.delete(waitKey);
+        resolve(answered);
+      };
+      const timer = setTimeout(() => settle(false), timeoutMs);
+      timer.unref();
+      this.waiting.set(waitKey, settle);
       const frames = encodeMessage(this.key, { ...header, seq: this.nextSeq++ }, {});
-      this.sender.send(frames).catch(() => this.waiting.get(waitKey) && resolve(false));
+      this.sender.send(frames).catch(() => settle(false));
     });
   }
 
@@ -62,13 +62,11 @@ export class ControlConnection {
     if (reply.seq <= this.lastPeerSeq) return;
     this.lastPeerSeq = reply.seq;
     const waitKey = reply.type === "cancel-ack" ? `cancel-${reply.id}` : `pong-${reply.nonce}`;
-    this.waiting.get(waitKey)?.();
-    this.waiting.delete(waitKey);
+    this.waiting.get(waitKey)?.(true);
   }
 
   close(): void {
     if (!this.socket.closed) this.socket.close();
-    for (const resolve of this.waiting.values()) resolve();
-    this.waiting.clear();
+    for (const settle of [...this.waiting.values()]) settle(false);
   }
 }

@@ -5,6 +5,7 @@ export class EventQueue<T> implements AsyncIterable<T> {
   private waitingReject: ((error: unknown) => void) | undefined;
   private finished = false;
   private failure: { error: unknown } | undefined;
+  private iterated = false;
 
   push(value: T): void {
     if (this.waiting) {
@@ -29,6 +30,9 @@ export class EventQueue<T> implements AsyncIterable<T> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    // Events are consumed as they are read: two readers would each see half of them.
+    if (this.iterated) throw new Error("this stream can be iterated once; keep the values you need");
+    this.iterated = true;
     for (;;) {
       if (this.buffered.length > 0) {
         yield this.buffered.shift() as T;

@@ -22,8 +22,19 @@ export function signatureMatches(key: Buffer, header: Buffer, signature: Buffer)
   return signature.length === SIGNATURE_BYTES && timingSafeEqual(sign(key, header), signature);
 }
 
-/** Replaces each Tensor in `value` by a reference and collects it; refuses raw typed arrays. */
-function extractTensors(value: unknown, tensors: Tensor[], path: string): unknown {
+/** Python's msgpack refuses deeper nesting; refusing it here names the field instead. */
+const MAX_DEPTH = 512;
+
+/**
+ * Replaces each Tensor in `value` by a reference and collects it; refuses raw typed arrays,
+ * strings Python cannot decode (lone surrogates, e.g. an emoji cut by slice()) and deep nesting.
+ */
+function extractTensors(value: unknown, tensors: Tensor[], path: string, depth = 0): unknown {
+  if (depth > MAX_DEPTH) throw new ProtocolError(`${path} is nested more than ${MAX_DEPTH} levels deep`);
+  if (typeof value === "string") {
+    if (!value.isWellFormed()) throw new ProtocolError(`${path} has a lone UTF-16 surrogate (a character cut in half); use toWellFormed() or fix the slicing`);
+    return value;
+  }
   if (value instanceof Tensor) {
     tensors.push(value);
     return { [TENSOR_REFERENCE_KEY]: tensors.length - 1 };
@@ -31,10 +42,13 @@ function extractTensors(value: unknown, tensors: Tensor[], path: string): unknow
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
     throw new ProtocolError(`${path} is a typed array or buffer; wrap it in a Tensor so it travels as a raw frame`);
   }
-  if (Array.isArray(value)) return value.map((item, index) => extractTensors(item, tensors, `${path}[${index}]`));
+  if (Array.isArray(value)) return value.map((item, index) => extractTensors(item, tensors, `${path}[${index}]`, depth + 1));
   if (value !== null && typeof value === "object") {
     const plain: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) plain[key] = extractTensors(item, tensors, `${path}.${key}`);
+    for (const [key, item] of Object.entries(value)) {
+      if (!key.isWellFormed()) throw new ProtocolError(`${path} has a key with a lone UTF-16 surrogate`);
+      plain[key] = extractTensors(item, tensors, `${path}.${key}`, depth + 1);
+    }
     return plain;
   }
   return value;

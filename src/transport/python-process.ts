@@ -47,7 +47,9 @@ export class PythonProcess {
     socketDirectory: string,
   ) {
     this.exited = new Promise((resolve) => {
-      child.once("exit", (code, signal) => {
+      // "close", not "exit": it comes after stderr has drained (the crash traceback is in the
+      // tail), and it also comes when the spawn itself failed, where "exit" never does.
+      child.once("close", (code, signal) => {
         this.exitInfo = { code, signal };
         rmSync(socketDirectory, { recursive: true, force: true });
         resolve(this.exitInfo);

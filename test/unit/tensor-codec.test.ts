@@ -75,6 +75,13 @@ describe("tensor codec", () => {
     expect(() => roundTrip({ nested: [{ y: Buffer.from("hi") }] })).toThrow(/params\.nested\[0\]\.y/);
   });
 
+  it("refuses strings Python could not decode and nesting it could not unpack, naming the field", () => {
+    expect(() => roundTrip({ prompts: ["ok", "cut emoji \ud83d"] })).toThrow(/params\.prompts\[1\] has a lone UTF-16 surrogate/);
+    let deep: unknown = 1;
+    for (let level = 0; level < 600; level++) deep = [deep];
+    expect(() => roundTrip({ deep })).toThrow(/nested more than 512 levels/);
+  });
+
   it("rejects frames that lie about their size, count or signature", () => {
     expect(() => decodeTensors([{ dtype: "float32", shape: [1_000_000_000, 1_000_000] }], [Buffer.alloc(8)])).toThrow(ProtocolError);
     expect(() => decodeTensors([{ dtype: "float32", shape: [2] }], [])).toThrow(/describes 1 tensors but 0/);

@@ -16,5 +16,5 @@ def build_ddim(spec: dict, base_config: dict) -> DenoisingSchedule:
     scheduler = DDIMScheduler.from_config(dict(base_config))
     training_steps = int(scheduler.config.num_train_timesteps)
     steps = read_positive_int(spec, "steps", "ddim", maximum=training_steps)
-    eta = read_number(spec, "eta", "ddim", default=0.0, minimum=0.0, maximum=1.0)
+    eta = read_number(spec, "eta", "ddim", default=1.0, minimum=0.0, maximum=1.0)
     return DenoisingSchedule(name="ddim", scheduler=scheduler, steps=steps, eta=eta)

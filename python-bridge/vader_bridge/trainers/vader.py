@@ -48,7 +48,7 @@ class VaderTrainer:
         scheduler: dict,
         truncation: dict = {"mode": "last", "k": 1},
         lora: dict = {"rank": 8, "alpha": None, "target_modules": list(DEFAULT_TARGET_MODULES)},
-        lr: float = 1e-3,
+        lr: float = 2e-4,  # the paper's; the tiny demo model wants more (see src/cli/train-job.ts)
         weight_decay: float = 0.0,
         max_grad_norm: float | None = 1.0,
         grad_accumulation: int = 1,
