@@ -44,7 +44,8 @@ export async function sample(argv: SampleArguments, print: (line: string) => voi
     scheduler: argv.steps === undefined ? scheduler : scheduler.withSteps(argv.steps),
   });
   const path = await saveVideo(bridge, videoAt(video, 0), argv.out);
-  print(`wrote ${path} (${video.shape.slice(1, 4).join("x")} frames x height x width${argv.lora ? `, LoRA from ${argv.lora}` : ""})`);
+  const [, frames, height, width] = video.shape;
+  print(`wrote ${path} (${frames} frames of ${width}x${height}${argv.lora ? `, LoRA from ${argv.lora}` : ""})`);
   return path;
 }
 
