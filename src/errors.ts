@@ -80,6 +80,7 @@ export class ProtocolError extends VaderError {
 export class AbortError extends VaderError {
   override name = "AbortError";
   constructor(what: string, cause?: PythonError) {
-    super(cause ? `${what} was aborted: ${cause.pythonMessage}` : `${what} was aborted`, cause ? { cause } : undefined);
+    // Python's message already says what stopped where ("trainer.fit was cancelled after 3 of 20 steps").
+    super(cause ? cause.pythonMessage : `${what} was aborted`, cause ? { cause } : undefined);
   }
 }
