@@ -88,10 +88,12 @@ export class BridgeConnection {
     const parsed = IncomingHeaderSchema.safeParse(header);
     if (!parsed.success) throw new ProtocolError(`malformed header from Python: ${parsed.error.message}`);
     const message = parsed.data;
-    if (message.seq <= this.lastPeerSeq) throw new ProtocolError(`replayed or reordered message (seq ${message.seq})`);
-    this.lastPeerSeq = message.seq;
     const call = this.pending.get(message.id);
-    if (!call) throw new ProtocolError(`reply for unknown request ${message.id}`);
+    if (message.seq <= this.lastPeerSeq || !call) {
+      this.sharedMemory?.discard(message.tensors);
+      throw new ProtocolError(call ? `replayed or reordered message (seq ${message.seq})` : `reply for unknown request ${message.id}`);
+    }
+    this.lastPeerSeq = message.seq;
     if (message.type === "event") {
       call.onEvent?.({ event: message.event, data: insertTensors(message.data, decodeTensors(message.tensors, tensorFrames, this.sharedMemory)) });
       return;

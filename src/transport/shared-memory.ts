@@ -69,6 +69,13 @@ export class SharedMemoryTransfer {
     }
   }
 
+  /** Deletes the files that a message we will not decode names, so they do not outlive it. */
+  discard(descriptors: readonly { shm?: string | undefined }[]): void {
+    for (const { shm } of descriptors) {
+      if (shm !== undefined && NAME_PATTERN.test(shm)) rmSync(join(this.directory, shm), { force: true });
+    }
+  }
+
   dispose(): void {
     rmSync(this.directory, { recursive: true, force: true });
   }

@@ -30,3 +30,16 @@ describe("shared-memory transfer", () => {
     expect(() => decodeTensors([{ dtype: "float32", shape: [1], shm: name }], [Buffer.alloc(4)], transfer)).toThrow(/frame is not empty/);
   });
 });
+
+describe("shared-memory files of messages nobody decodes", () => {
+  it("are deleted, and only plain names inside the folder are touched", () => {
+    const transfer = SharedMemoryTransfer.create(16) as SharedMemoryTransfer;
+    try {
+      const name = transfer.write(Buffer.alloc(32));
+      transfer.discard([{ shm: name }, { shm: "../../etc/passwd" }, {}]);
+      expect(() => statSync(join(transfer.directory, name))).toThrow();
+    } finally {
+      transfer.dispose();
+    }
+  });
+});
