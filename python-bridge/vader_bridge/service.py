@@ -8,6 +8,7 @@ any client that did not.
 from __future__ import annotations
 
 import hashlib
+import os
 import platform
 import resource
 import sys
@@ -149,7 +150,7 @@ def build_methods(server: "BridgeServer") -> dict[str, Callable[[dict[str, Any],
 
         return {
             "protocolVersion": PROTOCOL_VERSION,
-            "pid": __import__("os").getpid(),
+            "pid": os.getpid(),
             "python": platform.python_version(),
             "executable": sys.executable,
             "versions": {

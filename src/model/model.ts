@@ -1,8 +1,9 @@
 import type { z } from "zod";
-import { EVENTS, type ModelInfo, type SampleOptions, type TinyModelOptions } from "../protocol/methods.js";
+import type { ModelInfo, SampleOptions, TinyModelOptions } from "../protocol/methods.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import type { Bridge } from "../transport/bridge.js";
 import { RemoteHandle } from "../transport/remote-handle.js";
+import { eventsNamed } from "../transport/stream-events.js";
 import type { Tensor } from "../transport/tensor.js";
 
 export type TinyModelOptionsInput = z.input<typeof TinyModelOptions>;
@@ -75,9 +76,7 @@ export class Model extends RemoteHandle {
       { ...rest, scheduler: (scheduler ?? Scheduler.ddim()).config, handle: this.handle },
       { signal },
     );
-    const progress = (async function* () {
-      for await (const { event, data } of stream) if (event === "sample-delta") yield EVENTS["sample-delta"].parse(data);
-    })();
+    const progress = eventsNamed(stream, "sample-delta");
     const result = stream.result.then(({ video }) => {
       if (video.dtype !== "uint8") throw new TypeError(`model.sample returned ${video.dtype}, expected uint8`);
       return video as Tensor<"uint8">;

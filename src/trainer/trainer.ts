@@ -1,10 +1,9 @@
 import { ConfigError } from "../errors.js";
 import type { Model } from "../model/model.js";
-import { EVENTS } from "../protocol/methods.js";
 import type { Reward } from "../reward/reward.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
-import { EventQueue } from "../transport/event-queue.js";
 import { RemoteHandle } from "../transport/remote-handle.js";
+import { eventsNamed } from "../transport/stream-events.js";
 import { FitOptions, VaderTrainerConfig, type FitOptionsInput, type StepMetrics, type VaderTrainerConfigInput } from "./vader-config.js";
 
 export interface VaderTrainerOptions extends Omit<VaderTrainerConfigInput, "scheduler"> {
@@ -62,25 +61,15 @@ export class VaderTrainer implements AsyncDisposable {
     const { signal, ...data } = options;
     const parsed = FitOptions.safeParse(data);
     if (!parsed.success) throw ConfigError.fromZod("fit options", parsed.error);
-    const queue = new EventQueue<StepMetrics>();
-    const result = (async () => {
-      this.remote ??= PythonTrainer.create(this.model, this.reward, this.config).catch((error: unknown) => {
-        this.remote = undefined; // let a later fit try again
-        throw error;
-      });
-      const remote = await this.remote;
-      const stream = this.model.bridge.stream("trainer.fit", { ...parsed.data, handle: remote.handle }, { signal });
-      for await (const { event, data: eventData } of stream) {
-        if (event === "fit-delta") queue.push(EVENTS["fit-delta"].parse(eventData));
-      }
-      return stream.result;
-    })();
-    result.then(
-      () => queue.end(),
-      (error: unknown) => queue.fail(error),
-    );
+    this.remote ??= PythonTrainer.create(this.model, this.reward, this.config).catch((error: unknown) => {
+      this.remote = undefined; // let a later fit try again
+      throw error;
+    });
+    const stream = this.remote.then((remote) => this.model.bridge.stream("trainer.fit", { ...parsed.data, handle: remote.handle }, { signal }));
+    const result = stream.then(({ result: fitted }) => fitted);
     result.catch(() => undefined); // observed through the iterator or `result`, whichever the caller uses
-    return { result, [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator]() };
+    const steps = eventsNamed(stream, "fit-delta");
+    return { result, [Symbol.asyncIterator]: () => steps };
   }
 
   async dispose(): Promise<void> {

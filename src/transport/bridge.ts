@@ -8,7 +8,7 @@ import { AbortError, BridgeClosedError, BridgeStartError, ConfigError, ProtocolE
 import { BridgeConnection, type StreamedEvent } from "./bridge-connection.js";
 import { ControlConnection } from "./control-connection.js";
 import { EventQueue } from "./event-queue.js";
-import { PythonProcess, type PythonProcessOptions } from "./python-process.js";
+import { DEFAULT_START_TIMEOUT_MS, PythonProcess, type PythonProcessOptions } from "./python-process.js";
 import { SharedMemoryTransfer } from "./shared-memory.js";
 import { PythonBridge } from "../python/python-bridge.js";
 
@@ -86,7 +86,7 @@ export class Bridge implements AsyncDisposable {
     let info: BridgeInfo;
     try {
       const hello = connection.call("system.hello", { protocolVersion: PROTOCOL_VERSION });
-      const timeoutMs = processOptions.startTimeoutMs ?? 120_000;
+      const timeoutMs = processOptions.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new BridgeStartError(`the bridge did not answer the handshake within ${timeoutMs} ms`, "set VADER_BRIDGE_DEBUG=1 to see Python's stderr", python.stderrTail())), timeoutMs);

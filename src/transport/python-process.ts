@@ -10,6 +10,8 @@ import { PACKAGE_ROOT } from "./package-root.js";
 
 const READY_PREFIX = "VADER_BRIDGE_READY ";
 const STDERR_LINES_KEPT = 40;
+/** Importing torch and diffusers on a cold, busy machine can take a while. */
+export const DEFAULT_START_TIMEOUT_MS = 120_000;
 
 export interface PythonProcessOptions {
   /** Interpreter to run; defaults to $VADER_PYTHON, then the package's .venv. */
@@ -109,7 +111,7 @@ export class PythonProcess {
     const started = new PythonProcess(python, child, endpoint, controlEndpoint, socketDirectory);
     child.stdin?.on("error", () => undefined); // EPIPE when Python died first; the exit handler reports it
     child.stdin?.write(`${sessionKey.toString("hex")}\n`);
-    await started.waitUntilReady(options.startTimeoutMs ?? 120_000);
+    await started.waitUntilReady(options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
     return started;
   }
 
