@@ -60,6 +60,8 @@ WORDS = (
     "thick", "wide", "old", "young", "happy", "sad", "strong", "graceful", "peaceful", "gentle",
     "bright", "dark", "colorful", "beautiful", "cute", "funny", "wild", "calm", "acoustic",
     "slide", "cinematic", "realistic", "detailed", "high", "quality", "photo", "video", "style",
+    # the digit world's captions ("digit 7 moving left"; "up" and "down" are above)
+    "digit", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "moving", "left", "right",
 )
 
 DEFAULT_MAX_LENGTH = 16
