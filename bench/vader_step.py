@@ -14,10 +14,11 @@ import time
 
 import torch
 
-from vader_bridge.models.text_to_video import TextToVideoModel
+from vader_bridge.device import resolve_placement
+from vader_bridge.models import create_model
 from vader_bridge.prompts import ANIMAL_ACTIVITIES
 from vader_bridge.rewards import build_reward
-from vader_bridge.trainers.vader import VaderTrainer
+from vader_bridge.trainers import create_trainer
 
 
 def main() -> None:
@@ -30,17 +31,16 @@ def main() -> None:
     arguments = parser.parse_args()
 
     torch.manual_seed(0)
-    model = TextToVideoModel.tiny(seed=0)
-    trainer = VaderTrainer(
-        model,
-        build_reward({"kind": "named", "name": "brightness", "options": {}}),
-        scheduler={"name": "ddim", "steps": arguments.denoising_steps, "eta": 1.0},
-        truncation={"mode": "last", "k": arguments.k},
-        lora={"rank": 8, "alpha": None, "target_modules": ["to_q", "to_k", "to_v", "to_out.0"]},
-        lr=1e-2,
-        seed=0,
-        checkpointing=bool(arguments.checkpointing),
-    )
+    model = create_model({"kind": "tiny", "family": "text-to-video", "options": {"seed": 0}}, resolve_placement())
+    # Wire-form config: every field left out takes its zod default, as through the bridge.
+    trainer = create_trainer("vader", model, build_reward({"kind": "named", "name": "brightness", "options": {}}), {
+        "scheduler": {"name": "ddim", "steps": arguments.denoising_steps, "eta": 1.0},
+        "truncation": {"mode": "last", "k": arguments.k},
+        "lora": {"rank": 8},
+        "lr": 1e-2,
+        "seed": 0,
+        "checkpointing": bool(arguments.checkpointing),
+    })
     for _ in range(arguments.warmup):
         trainer.step(ANIMAL_ACTIVITIES)
     seconds = []

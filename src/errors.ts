@@ -1,30 +1,40 @@
 // Every error the SDK throws, with all message text made here so that tests can pin it.
 import type { z } from "zod";
-import type { ErrorEnvelope } from "./protocol/envelope.js";
+import type { ConfigIssue, ErrorEnvelope } from "./specs/envelope.js";
 
 export class VaderError extends Error {
   override name = "VaderError";
 }
 
-/** A config or call argument failed validation; `issues` name each field, the problem and the fix. */
+/**
+ * A config or call argument failed validation, in TypeScript (zod) or in Python (the JSON Schema
+ * generated from the same zod schemas, or a check that needs a runtime fact such as a model's
+ * frame count); `issues` name each field, the problem and the fix.
+ */
 export class ConfigError extends VaderError {
   override name = "ConfigError";
   constructor(
     readonly subject: string,
     readonly issues: string[],
+    options?: ErrorOptions,
   ) {
-    super(`Invalid ${subject}:\n${issues.map((issue) => `  - ${issue}`).join("\n")}`);
+    super(`Invalid ${subject}:\n${issues.map((issue) => `  - ${issue}`).join("\n")}`, options);
   }
 
   static fromZod(subject: string, error: z.ZodError): ConfigError {
     return new ConfigError(subject, error.issues.map(describeIssue));
   }
+
+  /** Issues found by Python's validation; `cause` is the PythonError with the traceback. */
+  static fromPython(subject: string, issues: ConfigIssue[], cause: Error): ConfigError {
+    return new ConfigError(subject, issues.map(describeIssue), { cause });
+  }
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: { path: readonly PropertyKey[]; message: string }): string {
   const field = issue.path.length === 0 ? "(root)" : issue.path.map(String).join(".");
   // Our own messages read as a sentence after the field ("truncation.k must be ..."); zod's own do not.
-  return issue.message.startsWith("must") ? `${field} ${issue.message}` : `${field}: ${issue.message}`;
+  return /^(must|is |has )/.test(issue.message) ? `${field} ${issue.message}` : `${field}: ${issue.message}`;
 }
 
 /** Python raised; carries the exception's name, message and the Python traceback. */

@@ -10,6 +10,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from vader_bridge import protocol
+from vader_bridge.configs import checked_params
+from vader_bridge.handlers import build_methods
 from vader_bridge.server import BridgeServer
 
 SCHEMA = json.loads((Path(protocol.__file__).parent / "protocol_schema.json").read_text())
@@ -23,18 +25,16 @@ def test_versions_agree():
     assert SCHEMA["protocolVersion"] == protocol.PROTOCOL_VERSION
 
 
-def test_typescript_lists_exactly_the_rewards_python_registers():
-    import vader_bridge.rewards  # noqa: F401  (registers them)
-    from vader_bridge.registry import names
+@pytest.mark.parametrize("kind", ["model", "reward", "scheduler", "trainer"])
+def test_typescript_lists_exactly_the_implementations_python_registers(kind):
+    from vader_bridge.registry import lookup, names
 
-    assert SCHEMA["rewards"] == names("reward")
+    built_in = {name for name in names(kind) if lookup(kind, name).__module__.startswith("vader_bridge.")}  # not test plugins
+    assert set(SCHEMA["configs"][kind]) == built_in
 
 
 def test_python_serves_exactly_the_methods_typescript_knows():
-    from vader_bridge.service import build_methods
-
-    served = set(build_methods(BridgeServer(key=b"k" * 32, methods={})))
-    assert served == set(SCHEMA["methods"])
+    assert set(build_methods()) == set(SCHEMA["methods"])
 
 
 class RecordingSocket:
@@ -45,8 +45,8 @@ class RecordingSocket:
         self.sent.append(msgpack.unpackb(frames[2]))
 
 
-def serve_one(method: str, params: dict, handler) -> list[dict]:
-    server = BridgeServer(key=b"k" * 32, methods={method: handler})
+def serve_one(method: str, params: dict, handler, check_params=None) -> list[dict]:
+    server = BridgeServer(key=b"k" * 32, methods={method: handler}, check_params=check_params)
     server.socket = RecordingSocket()
     header = {"type": "request", "id": 7, "seq": 1, "method": method, "params": params, "tensors": []}
     validate(SCHEMA["envelope"]["request"], header)
@@ -81,11 +81,25 @@ def test_unknown_methods_get_an_envelope_too():
     validate(SCHEMA["envelope"]["errorReply"], server.socket.sent[0])
 
 
-def test_cheap_results_match_their_method_schemas():
-    from vader_bridge.service import build_methods
+def test_params_are_checked_at_dispatch_with_defaults_filled_in():
+    (reply,) = serve_one("video.write", {"video": [0], "path": "x.gif"}, lambda params, call: params, checked_params)
+    assert reply["status"] == "ok" and reply["result"]["fps"] == 8  # the zod default
 
-    server = BridgeServer(key=b"k" * 32, methods={})
-    methods = build_methods(server)
+
+def test_refused_params_come_back_as_issues_with_field_paths():
+    params = {"source": {"kind": "tiny", "family": "text-to-video"}, "device": "gpu", "precision": "fp8"}
+    (reply,) = serve_one("model.create", params, lambda params, call: params, checked_params)
+    validate(SCHEMA["envelope"]["errorReply"], reply)
+    error = reply["error"]
+    assert error["code"] == "INVALID_ARGUMENT" and error["name"] == "ConfigInvalid"
+    assert error["issues"] == [
+        {"path": ["device"], "message": 'must match ^(auto|cpu|cuda(:\\d+)?)$ (got "gpu")'},
+        {"path": ["precision"], "message": 'must be "auto" or "fp32" or "fp16" or "bf16" (got "fp8")'},
+    ]
+
+
+def test_cheap_results_match_their_method_schemas():
+    methods = build_methods()
     hello = methods["system.hello"]({"protocolVersion": protocol.PROTOCOL_VERSION}, None)
     validate(SCHEMA["methods"]["system.hello"]["result"], hello)
     validate(SCHEMA["methods"]["prompts.builtIn"]["result"], methods["prompts.builtIn"]({}, None))

@@ -3,8 +3,9 @@ from __future__ import annotations
 import pytest
 import torch
 
+from vader_bridge.protocol import ConfigInvalid
 from vader_bridge.registry import UnknownNameError, names
-from vader_bridge.rewards import RewardOptionError, RewardSpecError, build_reward
+from vader_bridge.rewards import RewardCache, build_reward
 
 
 def named(name: str, **options) -> dict:
@@ -73,34 +74,44 @@ def test_unknown_reward_lists_known_names():
     assert "brightness, colorfulness, contrast, saturation, testing-exception" in str(raised.value)
 
 
-def test_bad_option_value_names_the_option_and_the_fix():
-    with pytest.raises(RewardOptionError) as raised:
+def test_bad_option_value_names_the_option_and_the_limit():
+    with pytest.raises(ConfigInvalid) as raised:
         build_reward(named("brightness", target=2))
-    message = str(raised.value)
-    assert "'brightness'" in message and "'target'" in message and "from 0.0 to 1.0" in message
+    assert [issue.describe() for issue in raised.value.issues] == ["reward.options.target must be at most 1 (got 2)"]
 
 
 def test_misspelt_option_names_it_and_lists_accepted_options():
-    with pytest.raises(RewardOptionError) as raised:
+    with pytest.raises(ConfigInvalid, match="reward.options has unknown field.s. tagret; accepted: target"):
         build_reward(named("brightness", tagret=0.5))
-    assert "'tagret'" in str(raised.value) and "accepted options: target" in str(raised.value)
-    with pytest.raises(RewardOptionError, match="accepted options: none"):
+    with pytest.raises(ConfigInvalid, match="accepted: none"):
         build_reward(named("contrast", strength=1))
 
 
 @pytest.mark.parametrize(
     ("spec", "needle"),
     [
-        ({"name": "brightness"}, r"reward\.kind"),
-        ({"kind": "sum", "terms": []}, r"reward\.terms must be a non-empty list"),
+        ({"name": "brightness"}, r"reward must be one of: kind = \"named\"; kind = \"scaled\"; kind = \"sum\""),
+        ({"kind": "sum", "terms": []}, r"reward\.terms must list at least 1 item"),
         ({"kind": "sum", "terms": [named("contrast"), {"kind": "scaled", "reward": named("contrast")}]},
-         r"reward\.terms\[1\]\.factor"),
-        ({"kind": "scaled", "factor": 1.0, "reward": named("contrast"), "weight": 2}, "unknown field"),
+         r"reward\.terms\.1 is missing required field\(s\) factor"),
+        ({"kind": "scaled", "factor": float("nan"), "reward": named("contrast")}, r"reward\.factor must be a finite number"),
+        ({"kind": "scaled", "factor": 1.0, "reward": named("contrast"), "weight": 2}, "unknown field.*weight"),
+        ({"kind": "sum", "terms": [named("contrast"), named("brightness", target=-1)]}, r"reward\.terms\.1\.options\.target must be at least 0"),
     ],
 )
 def test_malformed_specs_say_where(spec, needle):
-    with pytest.raises(RewardSpecError, match=needle):
+    with pytest.raises(ConfigInvalid, match=needle):
         build_reward(spec)
+
+
+def test_named_rewards_are_built_once_per_cache():
+    cache = RewardCache()
+    first = cache.build({"kind": "sum", "terms": [named("brightness"), named("contrast")]})
+    second = cache.build({"kind": "scaled", "factor": 2.0, "reward": named("brightness")})
+    assert len(cache) == 2 and second.inner is first.terms[0]
+    # Defaults are filled before the key is made: the default message and an explicit copy of it are one reward.
+    explicit = cache.build(named("testing-exception", message="testing-exception reward raised on purpose (it exists to test error reporting)"))
+    assert cache.build(named("testing-exception")) is explicit
 
 
 def test_testing_exception_raises_from_inside_scoring():

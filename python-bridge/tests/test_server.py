@@ -12,7 +12,8 @@ import zmq
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from vader_bridge import protocol
-from vader_bridge.server import BridgeServer, Call
+from vader_bridge.call import Call
+from vader_bridge.server import BridgeServer
 
 KEY = b"k" * 32
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any
+from typing import Any, NamedTuple
 
 PROTOCOL_VERSION = 1
 SIGNATURE_BYTES = 32
@@ -26,6 +26,25 @@ class BadRequest(ValueError):
 
 class InvalidArgument(ValueError):
     """A method's params are well-formed on the wire but not acceptable (names the field and the fix)."""
+
+
+class Issue(NamedTuple):
+    """One problem with one field: `path` as zod writes it (keys and list indices), and what is wrong."""
+
+    path: tuple[str | int, ...]
+    message: str
+
+    def describe(self) -> str:
+        field = ".".join(map(str, self.path)) or "(root)"
+        return f"{field} {self.message}" if self.message.startswith(("must", "is ", "has ")) else f"{field}: {self.message}"
+
+
+class ConfigInvalid(InvalidArgument):
+    """Params or a config failed validation in Python; reaches TypeScript as a ConfigError with `issues`."""
+
+    def __init__(self, issues: list[Issue]):
+        self.issues = list(issues)
+        super().__init__("; ".join(issue.describe() for issue in self.issues))
 
 
 class ProtocolMismatch(RuntimeError):

@@ -1,7 +1,13 @@
-"""What a training run leaves on disk: metrics.jsonl (one line per step) and LoRA weights.
+"""The run directory's one owner: everything a run leaves on disk is written and read here.
+
+    config.json        the resolved job (written once, by `save_config`)
+    metrics.jsonl      one line per step, appended and fsynced at each step boundary
+    lora/              the trained adapter (peft's file pair), swapped in whole at save points
+    <name>.gif         samples (before-0.gif, after-0.gif, ...)
 
 Every write is complete before the next step starts, so a run stopped at any step boundary
-leaves the last completed step's metrics and (at save points) weights on disk.
+leaves the last completed step's metrics and (at save points) weights on disk. `load` reads all
+of it back; TypeScript's `Run.save` / `Run.load` go through the bridge to these two sides.
 """
 
 from __future__ import annotations
@@ -12,28 +18,67 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import torch
+
+from .video import write_video
+
+CONFIG_FILE = "config.json"
+METRICS_FILE = "metrics.jsonl"
+LORA_FOLDER = "lora"
+SAMPLE_SUFFIX = ".gif"
+
 
 class RunDirectory:
     def __init__(self, path: str):
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
-        self.metrics_path = self.path / "metrics.jsonl"
-        self.lora_directory = self.path / "lora"
+
+    def save_config(self, config: dict[str, Any]) -> str:
+        target = self.path / CONFIG_FILE
+        staging = target.with_suffix(".saving")
+        staging.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+        staging.replace(target)
+        return str(target)
 
     def append_metrics(self, metrics: dict[str, Any]) -> None:
-        with self.metrics_path.open("a", encoding="utf-8") as metrics_file:
+        with (self.path / METRICS_FILE).open("a", encoding="utf-8") as metrics_file:
             metrics_file.write(json.dumps(metrics) + "\n")
             metrics_file.flush()
             os.fsync(metrics_file.fileno())
 
-    def save_lora(self, model: Any) -> str:
+    def save_lora(self, model: Any, adapter: str) -> str:
         """Saves into a staging folder, then swaps it in, so lora/ always holds a whole set of weights."""
+        lora = self.path / LORA_FOLDER
         staging, previous = self.path / "lora.saving", self.path / "lora.previous"
         for leftover in (staging, previous):
             shutil.rmtree(leftover, ignore_errors=True)
-        saved = Path(model.save_lora(str(staging)))
-        if self.lora_directory.exists():
-            self.lora_directory.rename(previous)
-        staging.rename(self.lora_directory)
+        saved = Path(model.save_adapter(adapter, str(staging)))
+        if lora.exists():
+            lora.rename(previous)
+        staging.rename(lora)
         shutil.rmtree(previous, ignore_errors=True)
-        return str(self.lora_directory / saved.name)
+        return str(lora / saved.name)
+
+    def save_sample(self, name: str, video: torch.Tensor, *, fps: int = 8) -> str:
+        """One video (uint8 [frames, height, width, 3]) as <name>.gif."""
+        if not name or "/" in name or name.startswith("."):
+            raise ValueError(f"a sample name is a plain file name without extension, such as 'before-0', got {name!r}")
+        return write_video(video, str(self.path / f"{name}{SAMPLE_SUFFIX}"), fps=fps)
+
+    @classmethod
+    def load(cls, path: str) -> dict[str, Any]:
+        """{config, metrics, loraDirectory, samples} of a run folder; absent parts are null or empty."""
+        folder = Path(path)
+        if not folder.is_dir():
+            raise FileNotFoundError(f"no run directory at {path}")
+        config_path, metrics_path, lora = folder / CONFIG_FILE, folder / METRICS_FILE, folder / LORA_FOLDER
+        metrics = []
+        if metrics_path.is_file():
+            metrics = [json.loads(line) for line in metrics_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return {
+            "directory": str(folder),
+            "config": json.loads(config_path.read_text(encoding="utf-8")) if config_path.is_file() else None,
+            "metrics": metrics,
+            "loraDirectory": str(lora) if (lora / "adapter_config.json").is_file() else None,
+            "samples": {sample.stem: str(sample) for sample in sorted(folder.glob(f"*{SAMPLE_SUFFIX}"))},
+        }

@@ -27,9 +27,10 @@ import msgpack
 import zmq
 
 from . import protocol
+from .call import Call, Handler
 from .control import CancelRegistry, ControlChannel
 from .handles import UnknownHandleError
-from .protocol import BadRequest, Cancelled, ErrorCode, InvalidArgument, ProtocolMismatch
+from .protocol import BadRequest, Cancelled, ConfigInvalid, ErrorCode, InvalidArgument, ProtocolMismatch
 from .registry import UnknownNameError
 from .shared_memory import SharedMemory, discard_shared_memory
 from .tensors import FrameError, extract_tensors, frame_to_tensor, insert_tensors, tensor_to_frame
@@ -46,33 +47,12 @@ def log(message: str) -> None:
 
 
 @dataclass
-class Call:
-    """What a method handler gets besides its params: events to its caller, and whether to stop."""
-
-    server: "BridgeServer"
-    identity: bytes
-    request_id: int
-    method: str
-
-    @property
-    def cancelled(self) -> bool:
-        return self.server.cancels.is_cancelled(self.request_id)
-
-    def raise_if_cancelled(self, what: str = "") -> None:
-        if self.cancelled:
-            raise Cancelled(f"{self.method} was cancelled{' ' + what if what else ''}")
-
-    def emit(self, event: str, data: Any) -> None:
-        self.server.send(self.identity, {"type": "event", "id": self.request_id, "event": event, "data": data})
-
-
-Handler = Callable[[dict[str, Any], Call], Any]
-
-
-@dataclass
 class BridgeServer:
     key: bytes
     methods: dict[str, Handler]
+    # Checks params (and fills their defaults) before a handler runs: configs.checked_params in
+    # the real bridge; tests of the envelope alone leave it out.
+    check_params: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
     socket: Any = None
     running: bool = True
     cancels: CancelRegistry = field(default_factory=CancelRegistry)
@@ -95,6 +75,10 @@ class BridgeServer:
         # copy=False only pays off for tensor frames; for small headers it costs Frame objects.
         self.socket.send_multipart([identity, signature, header_bytes, *[buffer for _, buffer in frames]], copy=bool(not frames))
 
+    def stop(self) -> None:
+        """Ends the serve loop after the current reply (system.shutdown)."""
+        self.running = False
+
     def reply_error(self, identity: bytes, request_id: int, code: str, error: BaseException) -> None:
         try:
             envelope = {
@@ -103,6 +87,8 @@ class BridgeServer:
                 "message": str(error),
                 "traceback": "".join(traceback.format_exception(error)),
             }
+            if isinstance(error, ConfigInvalid):
+                envelope["issues"] = [{"path": list(issue.path), "message": issue.message} for issue in error.issues]
             self.send(identity, {"type": "reply", "id": request_id, "status": "error", "error": envelope})
         except Exception:  # an exception whose text cannot be encoded still gets an answer
             fallback = {"code": code, "name": "UnreportableError", "message": "the Python error could not be encoded", "traceback": ""}
@@ -141,7 +127,7 @@ class BridgeServer:
 
     def dispatch(self, identity: bytes, header: dict[str, Any], tensor_frames: list[Any]) -> None:
         request_id, method = header["id"], header["method"]
-        call = Call(self, identity, request_id, method)
+        call = Call(self.send, self.cancels, identity, request_id, method)
         try:
             if len(tensor_frames) != len(header["tensors"]):
                 raise BadRequest(f"header describes {len(header['tensors'])} tensors but {len(tensor_frames)} frames arrived")
@@ -156,6 +142,8 @@ class BridgeServer:
                 self.reply_error(identity, request_id, ErrorCode.UNKNOWN_METHOD, LookupError(f"unknown method {method!r}; known: {known}"))
                 return
             call.raise_if_cancelled("before it started")
+            if self.check_params is not None:
+                params = self.check_params(method, params)
             result = handler(params, call)
         except Cancelled as error:
             self.reply_error(identity, request_id, ErrorCode.CANCELLED, error)
@@ -264,7 +252,10 @@ def main() -> None:
     # Ctrl-C in a terminal reaches the whole process group; the owner decides what it means.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
-    from .service import build_methods  # imports torch; after the cheap checks above
+    # These import torch: after the cheap checks above.
+    from .configs import checked_params
+    from .handlers import build_methods
+    from .plugins import load_plugins
 
     threads = os.environ.get("VADER_TORCH_THREADS")
     if threads:
@@ -274,8 +265,9 @@ def main() -> None:
 
         torch.set_num_threads(int(threads))
 
-    server = BridgeServer(key=key, methods={}, shared_memory=SharedMemory.from_environment())
-    server.methods.update(build_methods(server))
+    load_plugins()
+    server = BridgeServer(key=key, methods={}, check_params=checked_params, shared_memory=SharedMemory.from_environment())
+    server.methods.update(build_methods(stop=server.stop))
     server.bind(endpoint)
     control_endpoint = os.environ.get("VADER_BRIDGE_CONTROL_ENDPOINT")
     if control_endpoint:

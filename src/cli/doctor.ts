@@ -1,7 +1,7 @@
 // `vader doctor`: is the Python side installed and does the bridge start?
 import { spawnSync } from "node:child_process";
 import type { CommandModule } from "yargs";
-import { Bridge } from "../transport/bridge.js";
+import { Bridge } from "../bridge.js";
 import { resolvePython } from "../transport/python-process.js";
 
 const PROBE = `
@@ -44,6 +44,8 @@ export async function doctor(print: (line: string) => void = console.log): Promi
     const started = Date.now();
     await using bridge = await Bridge.start();
     print(`bridge: started (pid ${bridge.pid}, protocol ${bridge.info.protocolVersion}) in ${Date.now() - started} ms`);
+    const { device, weightsDtype, adapterDtype } = bridge.info.placement;
+    print(`models go to: ${device}, frozen weights ${weightsDtype}, LoRA ${adapterDtype} (Model.tiny/load option device, precision)`);
   } catch (error) {
     print(`FAIL: the bridge did not start: ${(error as Error).message}`);
     return false;

@@ -1,4 +1,4 @@
-import type { StepMetrics } from "../trainer/vader-config.js";
+import type { StepMetrics } from "../specs/metrics.js";
 
 export function formatStep(metrics: StepMetrics, totalSteps: number): string {
   const width = String(totalSteps).length;

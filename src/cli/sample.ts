@@ -1,12 +1,14 @@
 // `vader sample`: generate a video, optionally with a trained LoRA.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { Model } from "../model/model.js";
 import { saveVideo, videoAt } from "../model/video.js";
-import { Scheduler } from "../scheduler/scheduler.js";
-import { Bridge } from "../transport/bridge.js";
+import { Bridge } from "../bridge.js";
 import { ConfigError } from "../errors.js";
+import { Run } from "../run/run.js";
+import { Scheduler } from "../scheduler/scheduler.js";
+import type { BridgeClient } from "../transport/bridge-client.js";
 import { DEFAULT_TRAIN_JOB, TrainJobConfig } from "./train-job.js";
 
 interface SampleArguments {
@@ -18,25 +20,22 @@ interface SampleArguments {
   steps?: number;
 }
 
-/** A run directory holds its LoRA in lora/; a plain LoRA folder holds it directly. */
-function loraFolder(path: string): string {
-  return existsSync(join(path, "lora", "adapter_config.json")) ? join(path, "lora") : path;
-}
-
-/** The model and scheduler a run was trained with (so its LoRA lands on the same base weights), else the default job's. */
-function jobFor(runDirectory: string | undefined): TrainJobConfig {
-  const configPath = runDirectory && join(runDirectory, "config.json");
-  const recorded = configPath && existsSync(configPath) ? (JSON.parse(readFileSync(configPath, "utf8")) as Record<string, unknown>) : undefined;
-  const parsed = TrainJobConfig.safeParse(recorded ? { model: recorded.model, trainer: recorded.trainer } : DEFAULT_TRAIN_JOB);
-  if (!parsed.success) throw ConfigError.fromZod(recorded ? `run config ${configPath}` : "default job", parsed.error);
-  return parsed.data;
+/** The model and scheduler a run was trained with (so its LoRA lands on the same base weights) and its LoRA folder; else the default job's. */
+async function jobFor(bridge: BridgeClient, lora: string | undefined): Promise<{ job: TrainJobConfig; loraDirectory?: string }> {
+  // A run directory holds its LoRA in lora/ beside config.json; a plain LoRA folder holds the files directly.
+  const run = lora && !existsSync(join(lora, "adapter_config.json")) ? await Run.load(bridge, lora) : undefined;
+  const recorded = run?.config ? { model: run.config.model, trainer: run.config.trainer } : undefined;
+  const parsed = TrainJobConfig.safeParse(recorded ?? DEFAULT_TRAIN_JOB);
+  if (!parsed.success) throw ConfigError.fromZod(recorded ? `run config in ${lora}` : "default job", parsed.error);
+  return { job: parsed.data, loraDirectory: run ? (run.loraDirectory ?? undefined) : lora };
 }
 
 export async function sample(argv: SampleArguments, print: (line: string) => void = console.log): Promise<string> {
-  const job = jobFor(argv.lora);
   await using bridge = await Bridge.start();
+  const { job, loraDirectory } = await jobFor(bridge, argv.lora);
+  if (argv.lora && !loraDirectory) throw new ConfigError("--lora", [`${argv.lora} holds no LoRA yet (no lora/ folder): train until a save point first`]);
   await using model = argv.model ? await Model.load(bridge, argv.model) : await Model.tiny(bridge, job.model);
-  if (argv.lora) await model.loadLora(loraFolder(argv.lora));
+  if (loraDirectory) await model.loadLora(loraDirectory);
   const scheduler = Scheduler.from(job.trainer.scheduler);
   const video = await model.sample({
     prompts: [argv.prompt],

@@ -1,12 +1,29 @@
 // The job `vader train` runs: the built-in default, overridable by a JSON file and flags.
 import { z } from "zod";
-import { TinyModelOptions } from "../protocol/methods.js";
-import { RewardSpecSchema } from "../reward/reward-spec.js";
-import { SchedulerConfig } from "../scheduler/scheduler-config.js";
-import { VaderTrainerConfig } from "../trainer/vader-config.js";
+import { IMPLEMENTATIONS } from "../specs/implementations.js";
+import { PlacementOptions } from "../specs/model-config.js";
+import { RewardSpecSchema } from "../specs/reward-spec.js";
+import { SchedulerConfig } from "../specs/scheduler-config.js";
+import { VaderTrainerConfig } from "../specs/trainers/vader-config.js";
+
+/** The tiny model to train: its family, that family's own options (checked by its schema), and where it runs. */
+const JobModel = z
+  .looseObject({
+    family: z.enum(Object.keys(IMPLEMENTATIONS.model) as [keyof typeof IMPLEMENTATIONS.model]).default("text-to-video"),
+    ...PlacementOptions,
+  })
+  .transform((model, context) => {
+    const { family, device, precision, ...options } = model;
+    const parsed = IMPLEMENTATIONS.model[family].safeParse(options);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) context.addIssue({ ...issue, path: issue.path } as z.core.$ZodRawIssue);
+      return z.NEVER;
+    }
+    return { family, device, precision, ...parsed.data };
+  });
 
 export const TrainJobConfig = z.strictObject({
-  model: TinyModelOptions.default({ family: "text-to-video", seed: 0, frames: 8, height: 32, width: 32 }),
+  model: JobModel.default({ family: "text-to-video", seed: 0, frames: 8, height: 32, width: 32, device: "auto", precision: "auto" }),
   reward: RewardSpecSchema.default({ kind: "named", name: "brightness", options: {} }),
   trainer: VaderTrainerConfig.default(VaderTrainerConfig.parse({})),
   steps: z.number().int().min(1).default(20),

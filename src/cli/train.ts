@@ -1,15 +1,16 @@
 // `vader train`: fine-tune a model with VADER and leave a run directory behind.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { AbortError, ConfigError } from "../errors.js";
+import { Bridge } from "../bridge.js";
 import { Model } from "../model/model.js";
-import { saveVideo, videoAt } from "../model/video.js";
+import { videoAt } from "../model/video.js";
 import { Reward } from "../reward/reward.js";
+import { Run } from "../run/run.js";
 import { Scheduler } from "../scheduler/scheduler.js";
+import type { VaderStepMetrics } from "../specs/metrics.js";
 import { Trainer } from "../trainer/trainer.js";
-import type { StepMetrics } from "../trainer/vader-config.js";
-import { Bridge } from "../transport/bridge.js";
 import { formatStep, mean } from "./format.js";
 import { DEFAULT_TRAIN_JOB, TrainJobConfig } from "./train-job.js";
 
@@ -42,33 +43,39 @@ function defaultRunName(): string {
 export async function train(argv: TrainArguments, print: (line: string) => void = console.log): Promise<string> {
   const job = resolveTrainJob(argv);
   const runDirectory = resolve(join(argv.runsDir, argv.name ?? defaultRunName()));
-  mkdirSync(runDirectory, { recursive: true });
   print(`run directory: ${runDirectory}`);
 
   await using bridge = await Bridge.start();
   print(`bridge: Python ${bridge.info.python}, torch ${bridge.info.versions.torch}, device ${bridge.info.device}`);
   await using model = await Model.tiny(bridge, job.model);
+  const { device, weightsDtype, adapterDtype } = model.info;
+  print(`model: ${model.info.family} on ${device}, weights ${weightsDtype}, LoRA ${adapterDtype}`);
+  for (const note of model.info.notes) print(`note: ${note}`);
   const prompts = job.prompts.length > 0 ? job.prompts : (await bridge.call("prompts.builtIn", {})).prompts;
   const reward = Reward.from(job.reward);
   await using trainer = Trainer.vader({ model, reward, ...job.trainer, scheduler: Scheduler.from(job.trainer.scheduler) });
-  writeFileSync(
-    join(runDirectory, "config.json"),
-    JSON.stringify({ ...job, prompts, trainer: trainer.config, bridge: bridge.info }, null, 2) + "\n",
-  );
+  // The device and dtypes are the ones the model actually got, not the ones asked for.
+  const run = await Run.create(bridge, runDirectory, {
+    ...job,
+    prompts,
+    trainer: trainer.config,
+    placement: { device, weightsDtype, adapterDtype },
+    bridge: bridge.info,
+  });
 
   const preview = async (label: string) => {
     const scheduler = Scheduler.from(job.preview.scheduler ?? job.trainer.scheduler);
     const videos = await model.sample({ prompts: job.preview.prompts, seed: job.preview.seed, scheduler });
     const scores = await reward.score(bridge, videos, job.preview.prompts);
     for (let index = 0; index < job.preview.prompts.length; index++) {
-      const path = await saveVideo(bridge, videoAt(videos, index), join(runDirectory, `${label}-${index}.gif`));
+      const path = await run.saveSample(`${label}-${index}`, videoAt(videos, index));
       print(`${label} sample ${index}: reward ${scores[index]?.toFixed(4)}  ${path}`);
     }
   };
 
   await preview("before");
   print(`training: ${job.steps} steps of VADER, reward ${reward}, ${prompts.length} prompts (Ctrl-C stops after the current step and saves)`);
-  const history: StepMetrics[] = [];
+  const history: VaderStepMetrics[] = [];
   const stopping = new AbortController();
   const onInterrupt = () => {
     if (!stopping.signal.aborted) {
@@ -79,14 +86,14 @@ export async function train(argv: TrainArguments, print: (line: string) => void 
     }
   };
   process.on("SIGINT", onInterrupt);
-  const run = trainer.fit({ prompts, steps: job.steps, runDirectory, signal: stopping.signal, ...(job.saveEvery ? { saveEvery: job.saveEvery } : {}) });
+  const fitting = trainer.fit({ prompts, steps: job.steps, runDirectory, signal: stopping.signal, ...(job.saveEvery ? { saveEvery: job.saveEvery } : {}) });
   let loraPath: string | null = null;
   try {
-    for await (const metrics of run) {
+    for await (const metrics of fitting) {
       history.push(metrics);
       print(formatStep(metrics, job.steps));
     }
-    loraPath = (await run.result).loraPath;
+    loraPath = (await fitting.result).loraPath;
   } catch (error) {
     if (!(error instanceof AbortError)) throw error;
     print(`stopped after step ${history.length} of ${job.steps}: metrics and LoRA of that step are in ${runDirectory}`);

@@ -1,31 +1,45 @@
-import type { z } from "zod";
-import type { ModelInfo, SampleOptions, TinyModelOptions } from "../protocol/methods.js";
+import { z } from "zod";
+import { ConfigError } from "../errors.js";
+import type { SampleOptions } from "../protocol/methods.js";
+import { IMPLEMENTATIONS } from "../specs/implementations.js";
+import { PlacementOptions, type ModelInfo } from "../specs/model-config.js";
 import { Scheduler } from "../scheduler/scheduler.js";
-import type { Bridge } from "../transport/bridge.js";
+import type { BridgeClient } from "../transport/bridge-client.js";
 import { RemoteHandle } from "../transport/remote-handle.js";
 import { eventsNamed } from "../transport/stream-events.js";
-import type { Tensor } from "../transport/tensor.js";
+import type { Tensor } from "../specs/tensor.js";
 
-export type TinyModelOptionsInput = z.input<typeof TinyModelOptions>;
+const Placement = z.strictObject(PlacementOptions);
+export type PlacementInput = z.input<typeof Placement>;
+type Families = typeof IMPLEMENTATIONS.model;
+/** A tiny model's options: its family (default "text-to-video"), that family's own options, and where it runs. */
+export type TinyModelOptionsInput = { family?: keyof Families } & z.input<Families[keyof Families]> & PlacementInput;
 export type SampleOptionsInput = Omit<z.input<typeof SampleOptions>, "scheduler"> & { scheduler?: Scheduler };
 
-/** A text-to-video diffusion model loaded in the bridge (UNet3D + VAE + CLIP text encoder). */
+/** The LoRA adapter that `loadLora` fills and trainers train unless told otherwise. */
+export const DEFAULT_ADAPTER = "default";
+
+/** A video diffusion model loaded in the bridge (any registered family; named LoRA adapters on its denoiser). */
 export class Model extends RemoteHandle {
   private constructor(
-    bridge: Bridge,
+    bridge: BridgeClient,
     private current: ModelInfo,
   ) {
     super(bridge, current.handle);
   }
 
   /** A tiny model with random weights built from a config: no download, seconds on a CPU. */
-  static async tiny(bridge: Bridge, options: TinyModelOptionsInput = {}): Promise<Model> {
-    return new Model(bridge, await bridge.call("model.tiny", options));
+  static async tiny(bridge: BridgeClient, options: TinyModelOptionsInput = {}): Promise<Model> {
+    const { family = "text-to-video", device, precision, ...familyOptions } = options;
+    const schema = IMPLEMENTATIONS.model[family];
+    const parsed = schema.safeParse(familyOptions);
+    if (!parsed.success) throw ConfigError.fromZod(`${family} model options`, parsed.error);
+    return new Model(bridge, await bridge.call("model.create", { source: { kind: "tiny", family, options: parsed.data }, device, precision }));
   }
 
-  /** Loads a model saved with `save` (diffusers `save_pretrained` folders). */
-  static async load(bridge: Bridge, directory: string): Promise<Model> {
-    return new Model(bridge, await bridge.call("model.load", { directory }));
+  /** Loads a model saved with `save` (or a diffusers checkpoint); its family is read from the folder. */
+  static async load(bridge: BridgeClient, directory: string, placement: PlacementInput = {}): Promise<Model> {
+    return new Model(bridge, await bridge.call("model.create", { source: { kind: "directory", directory }, ...placement }));
   }
 
   get info(): ModelInfo {
@@ -42,19 +56,29 @@ export class Model extends RemoteHandle {
     await this.bridge.call("model.save", { handle: this.handle, directory });
   }
 
-  /** Writes the LoRA as adapter_model.safetensors + adapter_config.json; returns the weights' path. */
-  async saveLora(directory: string): Promise<string> {
+  /**
+   * Writes a LoRA adapter (default: the active one) as adapter_model.safetensors +
+   * adapter_config.json; returns the weights' path.
+   */
+  async saveLora(directory: string, options: { adapter?: string } = {}): Promise<string> {
     this.assertLive();
-    return (await this.bridge.call("model.saveLora", { handle: this.handle, directory })).path;
+    return (await this.bridge.call("model.saveLora", { handle: this.handle, directory, ...options })).path;
   }
 
-  async loadLora(directory: string): Promise<void> {
+  /** Loads a LoRA into adapter `adapter` (default "default"; added if absent) and makes it the active one. */
+  async loadLora(directory: string, options: { adapter?: string } = {}): Promise<void> {
     this.assertLive();
-    this.current = await this.bridge.call("model.loadLora", { handle: this.handle, directory });
+    this.current = await this.bridge.call("model.loadLora", { handle: this.handle, directory, ...options });
   }
 
-  /** SHA-256 digests of the base weights and of the LoRA weights: proof of what training changed. */
-  async fingerprint(): Promise<{ base: string; lora: string | null }> {
+  /** The adapter that sampling runs and training trains; `null` runs the base model (several methods can share one base). */
+  async setAdapter(adapter: string | null): Promise<void> {
+    this.assertLive();
+    this.current = await this.bridge.call("model.setAdapter", { handle: this.handle, adapter });
+  }
+
+  /** SHA-256 digests of the base weights, of all LoRA weights and of each adapter: proof of what training changed. */
+  async fingerprint(): Promise<{ base: string; lora: string | null; adapters: Record<string, string> }> {
     this.assertLive();
     return this.bridge.call("model.fingerprint", { handle: this.handle });
   }

@@ -1,5 +1,5 @@
-import type { Bridge } from "../transport/bridge.js";
-import { Tensor } from "../transport/tensor.js";
+import type { BridgeClient } from "../transport/bridge-client.js";
+import { Tensor } from "../specs/tensor.js";
 
 /** Video `index` of a batch [batch, frames, height, width, 3], as a view (no copy). */
 export function videoAt(batch: Tensor<"uint8">, index: number): Tensor<"uint8"> {
@@ -12,6 +12,6 @@ export function videoAt(batch: Tensor<"uint8">, index: number): Tensor<"uint8"> 
 }
 
 /** Writes one video (uint8 [frames, height, width, 3]) as a looping GIF that any player opens. */
-export async function saveVideo(bridge: Bridge, video: Tensor<"uint8">, path: string, options: { fps?: number } = {}): Promise<string> {
+export async function saveVideo(bridge: BridgeClient, video: Tensor<"uint8">, path: string, options: { fps?: number } = {}): Promise<string> {
   return (await bridge.call("video.write", { video, path, fps: options.fps ?? 8 })).path;
 }

@@ -1,25 +1,19 @@
 // Every method the bridge serves, with the schema of its params and of its result.
-// Bridge.call validates params before they leave and results when they arrive.
+// Bridge calls validate params before they leave and results when they arrive; Python checks
+// params again against the JSON Schema generated from these (python-bridge/vader_bridge/configs.py).
 import { z } from "zod";
-import { Tensor } from "../transport/tensor.js";
-import { RewardSpecSchema } from "../reward/reward-spec.js";
-import { SchedulerConfig } from "../scheduler/scheduler-config.js";
+import { FitOptions } from "../specs/fit-options.js";
+import { StepMetrics } from "../specs/metrics.js";
+import { ModelCreateParams, ModelInfo } from "../specs/model-config.js";
+import { HandleId, implementationName } from "../specs/names.js";
+import { RewardSpecSchema } from "../specs/reward-spec.js";
+import { RunRecord } from "../specs/run-record.js";
+import { SchedulerConfig } from "../specs/scheduler-config.js";
+import { Tensor } from "../specs/tensor.js";
 import { PYTHON_METHODS } from "./python-methods.js";
-import { FitOptions, StepMetrics, VaderTrainerConfig } from "../trainer/vader-config.js";
 
 const TensorValue = z.instanceof(Tensor, { error: "must be a Tensor" });
-const HandleId = z.string().regex(/^[a-z]+-\d+$/, { error: "must be a handle id such as \"model-1\"" });
-
-export const ModelInfo = z.strictObject({
-  handle: HandleId,
-  family: z.literal("text-to-video"),
-  frames: z.number().int().positive(),
-  height: z.number().int().positive(),
-  width: z.number().int().positive(),
-  parameters: z.strictObject({ total: z.number().int(), trainable: z.number().int() }),
-  lora: z.strictObject({ rank: z.number().int(), alpha: z.number(), targetModules: z.array(z.string()) }).nullable(),
-});
-export type ModelInfo = z.output<typeof ModelInfo>;
+const AdapterName = implementationName("adapter", "default");
 
 export const BridgeInfo = z.strictObject({
   protocolVersion: z.number().int(),
@@ -28,16 +22,10 @@ export const BridgeInfo = z.strictObject({
   executable: z.string(),
   versions: z.record(z.string(), z.string()),
   device: z.string(),
+  /** Where a model created with device and precision "auto" goes, and in which dtypes. */
+  placement: z.strictObject({ device: z.string(), weightsDtype: z.string(), adapterDtype: z.string() }),
 });
 export type BridgeInfo = z.output<typeof BridgeInfo>;
-
-export const TinyModelOptions = z.strictObject({
-  family: z.literal("text-to-video").default("text-to-video"),
-  seed: z.number().int().nonnegative().default(0),
-  frames: z.number().int().min(1).max(64).default(8),
-  height: z.number().int().min(8).max(512).multipleOf(8, { error: "must be a multiple of 8 (the VAE downsamples)" }).default(32),
-  width: z.number().int().min(8).max(512).multipleOf(8, { error: "must be a multiple of 8 (the VAE downsamples)" }).default(32),
-});
 
 export const SampleOptions = z.strictObject({
   prompts: z.array(z.string().min(1)).min(1, { error: "must list at least one prompt" }),
@@ -49,6 +37,7 @@ export const SampleOptions = z.strictObject({
 });
 
 const empty = z.strictObject({});
+const handleAndDirectory = { handle: HandleId, directory: z.string().min(1) };
 
 export const METHODS = {
   "system.hello": { params: z.strictObject({ protocolVersion: z.number().int() }), result: BridgeInfo },
@@ -59,13 +48,23 @@ export const METHODS = {
   "system.sleep": { params: z.strictObject({ seconds: z.number().min(0).max(600) }), result: z.strictObject({ slept: z.number() }) },
   "prompts.builtIn": { params: empty, result: z.strictObject({ prompts: z.array(z.string()).min(1) }) },
   "handle.release": { params: z.strictObject({ handle: HandleId }), result: z.strictObject({ released: z.boolean() }) },
-  "model.tiny": { params: TinyModelOptions, result: ModelInfo },
-  "model.load": { params: z.strictObject({ directory: z.string().min(1) }), result: ModelInfo },
-  "model.save": { params: z.strictObject({ handle: HandleId, directory: z.string().min(1) }), result: empty },
-  "model.saveLora": { params: z.strictObject({ handle: HandleId, directory: z.string().min(1) }), result: z.strictObject({ path: z.string() }) },
-  "model.loadLora": { params: z.strictObject({ handle: HandleId, directory: z.string().min(1) }), result: ModelInfo },
-  /** SHA-256 of the base weights and of the LoRA weights (null without a LoRA). */
-  "model.fingerprint": { params: z.strictObject({ handle: HandleId }), result: z.strictObject({ base: z.string(), lora: z.string().nullable() }) },
+  /** A model of any registered family: a tiny one (random weights) or a saved folder; the one creation method. */
+  "model.create": { params: ModelCreateParams, result: ModelInfo },
+  "model.save": { params: z.strictObject(handleAndDirectory), result: empty },
+  /** Saves adapter `adapter` (default: the active one) as peft's file pair. */
+  "model.saveLora": {
+    params: z.strictObject({ ...handleAndDirectory, adapter: AdapterName.optional() }),
+    result: z.strictObject({ path: z.string() }),
+  },
+  /** Loads a LoRA into adapter `adapter` (added if absent) and makes it the active one. */
+  "model.loadLora": { params: z.strictObject({ ...handleAndDirectory, adapter: AdapterName.default("default") }), result: ModelInfo },
+  /** The adapter that sampling runs and training trains; null runs the base model. */
+  "model.setAdapter": { params: z.strictObject({ handle: HandleId, adapter: AdapterName.nullable() }), result: ModelInfo },
+  /** SHA-256 of the base weights, of all LoRA weights (null without adapters), and of each adapter. */
+  "model.fingerprint": {
+    params: z.strictObject({ handle: HandleId }),
+    result: z.strictObject({ base: z.string(), lora: z.string().nullable(), adapters: z.record(z.string(), z.string()) }),
+  },
   "model.sample": { params: SampleOptions.extend({ handle: HandleId }), result: z.strictObject({ video: TensorValue }) },
   "reward.score": {
     params: z.strictObject({ reward: RewardSpecSchema, video: TensorValue, prompts: z.array(z.string()) }),
@@ -75,14 +74,34 @@ export const METHODS = {
     params: z.strictObject({ video: TensorValue, path: z.string().min(1), fps: z.number().int().min(1).max(60).default(8) }),
     result: z.strictObject({ path: z.string() }),
   },
-  "trainer.vader": {
-    params: z.strictObject({ model: HandleId, reward: RewardSpecSchema, config: VaderTrainerConfig }),
+  /** A trainer of any registered algorithm; `config` is checked against that algorithm's own schema. */
+  "trainer.create": {
+    params: z.strictObject({
+      algorithm: implementationName("algorithm", "vader"),
+      model: HandleId,
+      reward: RewardSpecSchema,
+      config: z.record(z.string(), z.unknown()),
+    }),
     result: z.strictObject({ handle: HandleId, model: ModelInfo }),
   },
   "trainer.fit": {
     params: FitOptions.extend({ handle: HandleId }),
     result: z.strictObject({ steps: z.number().int().nonnegative(), last: StepMetrics.nullable(), loraPath: z.string().nullable() }),
   },
+  /** Writes a run directory's config.json. */
+  "run.save": { params: z.strictObject({ directory: z.string().min(1), config: z.record(z.string(), z.unknown()) }), result: z.strictObject({ path: z.string() }) },
+  /** Writes one video (uint8 [frames, height, width, 3]) into a run directory as <name>.gif. */
+  "run.saveSample": {
+    params: z.strictObject({
+      directory: z.string().min(1),
+      name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, { error: "must be a plain file name without extension, such as \"before-0\"" }),
+      video: TensorValue,
+      fps: z.number().int().min(1).max(60).default(8),
+    }),
+    result: z.strictObject({ path: z.string() }),
+  },
+  /** Reads a run directory back: config, metrics, LoRA folder, samples. */
+  "run.load": { params: z.strictObject({ directory: z.string().min(1) }), result: RunRecord },
   ...PYTHON_METHODS,
 } as const;
 

@@ -4,7 +4,8 @@
 // Values are encoded by src/python/wire-values.ts: plain data by value, Tensors as frames,
 // `{__pyref__: id, path?}` for Python objects, `{__pybytes__: uint8 Tensor}` for bytes.
 import { z } from "zod";
-import { Tensor } from "../transport/tensor.js";
+import { HandleId } from "../specs/names.js";
+import { Tensor } from "../specs/tensor.js";
 
 export const PythonObjectId = z.string().regex(/^py-\d+$/, { error: "must be a Python object id such as \"py-3\"" });
 
@@ -28,7 +29,7 @@ export const PYTHON_METHODS = {
   "python.builtins": { params: empty, result: z.strictObject({ value: PythonReference }) },
   /** The Python object behind an SDK handle ("model-1"); releasing it leaves the handle alive. */
   "python.sdkObject": {
-    params: z.strictObject({ handle: z.string().regex(/^[a-z]+-\d+$/, { error: "must be a handle id such as \"model-1\"" }) }),
+    params: z.strictObject({ handle: HandleId }),
     result: z.strictObject({ value: PythonReference }),
   },
   /** The attribute's value; with `reference`, a reference even to a plain value (a list to mutate). */

@@ -1,10 +1,10 @@
 // One Python object that the bridge's object table holds for TypeScript, by id ("py-12").
 // Every proxy made from it (attribute chains included) keeps it reachable; once none is left,
 // the PythonBridge's FinalizationRegistry releases the id, as a safety net behind $dispose().
-import type { Bridge } from "../transport/bridge.js";
+import type { BridgeClient } from "../transport/bridge-client.js";
 
 export interface HeldObjectOwner {
-  readonly bridge: Bridge;
+  readonly bridge: BridgeClient;
   /** Stops watching a held object that was disposed explicitly. */
   forget(held: HeldObject): void;
 }

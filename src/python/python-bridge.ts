@@ -2,7 +2,7 @@
 // call style, for whatever the SDK does not wrap (see docs/python-escape-hatch.md).
 import type { MethodName, MethodParams, MethodResult } from "../protocol/methods.js";
 import type { PythonReference } from "../protocol/python-methods.js";
-import type { Bridge } from "../transport/bridge.js";
+import type { BridgeClient } from "../transport/bridge-client.js";
 import type { RemoteHandle } from "../transport/remote-handle.js";
 import { HeldObject } from "./held-object.js";
 import { heldProxy, isPythonProxy, pendingProxy, type ProxyHost, type PythonProxy } from "./python-proxy.js";
@@ -23,7 +23,7 @@ export class PythonBridge implements ProxyHost {
   private builtinsPending: PythonProxy | undefined;
   private builtinsHeld: PythonProxy | undefined;
 
-  constructor(readonly bridge: Bridge) {}
+  constructor(readonly bridge: BridgeClient) {}
 
   /** `import module` in the bridge process: `const torch = await bridge.python.import("torch")`. */
   import(module: string): PythonProxy {

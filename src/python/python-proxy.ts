@@ -13,7 +13,7 @@
 import { inspect } from "node:util";
 import type { MethodName, MethodParams, MethodResult } from "../protocol/methods.js";
 import type { PythonReference } from "../protocol/python-methods.js";
-import type { Tensor } from "../transport/tensor.js";
+import type { Tensor } from "../specs/tensor.js";
 import type { HeldObject } from "./held-object.js";
 import { PythonArgumentError, PythonObjectDisposedError } from "./python-errors.js";
 import { REFERENCE_KEY, decodeResult, isPlainObject, resolveArgument, resolveArgumentNow, snapshotArgument } from "./wire-values.js";

@@ -3,9 +3,9 @@
 //                {__pybytes__: uint8 Tensor} for a Uint8Array (msgpackr must never see a typed array);
 //   from Python: plain data by value, bytes as {__pybytes__: uint8 Tensor} (made a Buffer here),
 //                {__pyref__, type, repr} for everything else.
-import { TENSOR_REFERENCE_KEY } from "../protocol/envelope.js";
+import { TENSOR_REFERENCE_KEY } from "../specs/envelope.js";
 import { PythonReference } from "../protocol/python-methods.js";
-import { Tensor } from "../transport/tensor.js";
+import { Tensor } from "../specs/tensor.js";
 import { PythonArgumentError } from "./python-errors.js";
 
 export const REFERENCE_KEY = "__pyref__";

@@ -1,7 +1,8 @@
 import { ConfigError } from "../errors.js";
-import type { Bridge } from "../transport/bridge.js";
-import { Tensor } from "../transport/tensor.js";
-import { RewardSpecSchema, type RewardSpec } from "./reward-spec.js";
+import type { BridgeClient } from "../transport/bridge-client.js";
+import { Tensor } from "../specs/tensor.js";
+import { IMPLEMENTATIONS } from "../specs/implementations.js";
+import { RewardSpecSchema, type RewardSpec } from "../specs/reward-spec.js";
 
 /**
  * A differentiable reward, as data. Compose with `times` and `plus`; nothing crosses the bridge
@@ -16,9 +17,15 @@ export class Reward {
     return new Reward(parsed.data);
   }
 
-  /** A reward the bridge registers by name (see BUILT_IN_REWARDS); unknown names fail in Python with the known list. */
+  /**
+   * A reward the bridge registers by name. A built-in's options are checked (and defaulted) here;
+   * other names (a Python plugin's) are checked in Python, and unknown ones fail there with the known list.
+   */
   static named(name: string, options: Record<string, unknown> = {}): Reward {
-    return Reward.from({ kind: "named", name, options });
+    const schema = Object.hasOwn(IMPLEMENTATIONS.reward, name) ? IMPLEMENTATIONS.reward[name as keyof typeof IMPLEMENTATIONS.reward] : undefined;
+    const parsed = schema?.safeParse(options);
+    if (parsed && !parsed.success) throw ConfigError.fromZod(`options of reward "${name}"`, parsed.error);
+    return Reward.from({ kind: "named", name, options: parsed ? parsed.data : options });
   }
 
   times(factor: number): Reward {
@@ -35,7 +42,7 @@ export class Reward {
   }
 
   /** Scores videos (uint8 [batch, frames, height, width, 3], as Model.sample returns); one score per video. */
-  async score(bridge: Bridge, video: Tensor<"uint8">, prompts: string[] = []): Promise<Float32Array> {
+  async score(bridge: BridgeClient, video: Tensor<"uint8">, prompts: string[] = []): Promise<Float32Array> {
     const { scores } = await bridge.call("reward.score", { reward: this.spec, video, prompts });
     if (scores.dtype !== "float32") throw new TypeError(`reward.score returned ${scores.dtype}, expected float32`);
     return scores.data as Float32Array;

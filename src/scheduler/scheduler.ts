@@ -1,7 +1,7 @@
 import { ConfigError } from "../errors.js";
-import { SchedulerConfig, type SchedulerConfigInput } from "./scheduler-config.js";
+import { SchedulerConfig, type SchedulerConfigInput } from "../specs/scheduler-config.js";
 
-/** A denoising scheduler spec; Python builds the diffusers scheduler from it for each rollout. */
+/** A denoising scheduler spec; Python builds the scheduler on the model's noise schedule for each call. */
 export class Scheduler {
   private constructor(readonly config: SchedulerConfig) {}
 
@@ -14,6 +14,11 @@ export class Scheduler {
   /** DDIM (Song et al.) with stochasticity eta; VADER's default is eta = 1. */
   static ddim(options: { steps?: number; eta?: number } = {}): Scheduler {
     return Scheduler.from({ name: "ddim", ...options });
+  }
+
+  /** A scheduler the bridge registers by name (a Python plugin's, say); its `options` are checked in Python. */
+  static named(name: string, settings: { steps?: number; eta?: number; options?: Record<string, unknown> } = {}): Scheduler {
+    return Scheduler.from({ name, ...settings });
   }
 
   withSteps(steps: number): Scheduler {

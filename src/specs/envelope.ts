@@ -39,11 +39,20 @@ export const RequestHeaderSchema = z.strictObject({
 });
 export type RequestHeader = z.infer<typeof RequestHeaderSchema>;
 
+/** One field Python's validation refused: its path (keys and list indices, as zod's) and what is wrong. */
+export const ConfigIssueSchema = z.strictObject({
+  path: z.array(z.union([z.string(), z.number().int()])),
+  message: z.string(),
+});
+export type ConfigIssue = z.infer<typeof ConfigIssueSchema>;
+
 export const ErrorEnvelopeSchema = z.strictObject({
   code: z.string(),
   name: z.string(),
   message: z.string(),
   traceback: z.string(),
+  /** Present when Python's validation refused params: TypeScript raises a ConfigError with them. */
+  issues: z.array(ConfigIssueSchema).optional(),
 });
 export type ErrorEnvelope = z.infer<typeof ErrorEnvelopeSchema>;
 

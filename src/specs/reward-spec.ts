@@ -1,19 +1,21 @@
 import { z } from "zod";
-
-/** Names of the built-in rewards the bridge registers (python-bridge/vader_bridge/rewards). */
-export const BUILT_IN_REWARDS = ["brightness", "colorfulness", "contrast", "saturation", "testing-exception"] as const;
+import { implementationName } from "./names.js";
 
 export type RewardSpec =
   | { kind: "named"; name: string; options: Record<string, unknown> }
   | { kind: "scaled"; factor: number; reward: RewardSpec }
   | { kind: "sum"; terms: RewardSpec[] };
 
-/** A reward as data: a tree of named rewards, scalings and sums that Python builds into a module. */
+/**
+ * A reward as data: a tree of named rewards, scalings and sums that Python builds into a module.
+ * A named reward's `options` are checked against that reward's own schema (reward-options.ts for
+ * the built-ins; a Python-only plugin declares its schema in Python).
+ */
 export const RewardSpecSchema: z.ZodType<RewardSpec> = z.lazy(() =>
   z.discriminatedUnion("kind", [
     z.strictObject({
       kind: z.literal("named"),
-      name: z.string().regex(/^[a-z][a-z0-9-]*$/, { error: "must be a reward name such as \"brightness\" (lowercase, dashes)" }),
+      name: implementationName("reward", "brightness"),
       options: z.record(z.string(), z.unknown()),
     }),
     z.strictObject({

@@ -1,5 +1,5 @@
 // A tensor as TypeScript sees it: dtype, shape and a typed view over the bytes that crossed the wire.
-import type { Dtype } from "../protocol/envelope.js";
+import type { Dtype } from "./envelope.js";
 
 type TypedArrayOf = {
   float32: Float32Array;

@@ -1,8 +1,10 @@
-// The user's handle on the Python process: start it, call methods, stream events, cancel, close.
+// The connection to the Python process: start it, call methods, stream events, cancel, close.
+// `Bridge` (src/bridge.ts) is this plus the Python escape hatch, which sits a layer above.
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { ERROR_CODES } from "../protocol/error-codes.js";
 import { METHODS, type BridgeInfo, type MethodName, type MethodParams, type MethodResult } from "../protocol/methods.js";
+import type { ErrorEnvelope } from "../specs/envelope.js";
 import { PROTOCOL_VERSION } from "../protocol/version.js";
 import { AbortError, BridgeClosedError, BridgeStartError, ConfigError, ProtocolError, PythonError } from "../errors.js";
 import { BridgeConnection, type StreamedEvent } from "./bridge-connection.js";
@@ -10,7 +12,6 @@ import { ControlConnection } from "./control-connection.js";
 import { EventQueue } from "./event-queue.js";
 import { DEFAULT_START_TIMEOUT_MS, PythonProcess, type PythonProcessOptions } from "./python-process.js";
 import { SharedMemoryTransfer } from "./shared-memory.js";
-import { PythonBridge } from "../python/python-bridge.js";
 
 export interface BridgeOptions extends PythonProcessOptions {
   /**
@@ -42,19 +43,34 @@ export interface Stream<M extends MethodName> extends AsyncIterable<StreamedEven
   readonly result: Promise<MethodResult<M>>;
 }
 
-export class Bridge implements AsyncDisposable {
-  private closing: Promise<void> | undefined;
-  private pythonBridge: PythonBridge | undefined;
+/** What `BridgeClient.connect` hands to a constructor: the process, both channels, the handshake's answer. */
+export interface BridgeParts {
+  readonly process: PythonProcess;
+  readonly connection: BridgeConnection;
+  readonly control: ControlConnection;
+  readonly info: BridgeInfo;
+}
 
-  private constructor(
-    private readonly process: PythonProcess,
-    private readonly connection: BridgeConnection,
-    private readonly control: ControlConnection,
-    readonly info: BridgeInfo,
-  ) {}
+/** Python's error envelope as the error TypeScript throws: AbortError, ConfigError (issues from Python's validation) or PythonError. */
+function errorFromEnvelope(method: string, envelope: ErrorEnvelope): Error {
+  if (envelope.code === ERROR_CODES.cancelled) return new AbortError(method, new PythonError(method, envelope));
+  if (envelope.issues) return ConfigError.fromPython(`params for ${method} (checked in Python)`, envelope.issues, new PythonError(method, envelope));
+  return new PythonError(method, envelope);
+}
+
+export class BridgeClient implements AsyncDisposable {
+  private closing: Promise<void> | undefined;
+  private readonly process: PythonProcess;
+  private readonly connection: BridgeConnection;
+  private readonly control: ControlConnection;
+  readonly info: BridgeInfo;
+
+  protected constructor(parts: BridgeParts) {
+    ({ process: this.process, connection: this.connection, control: this.control, info: this.info } = parts);
+  }
 
   /** Spawns the Python bridge, connects both channels, and checks the protocol version. */
-  static async start(options: BridgeOptions = {}): Promise<Bridge> {
+  protected static async connect(options: BridgeOptions = {}): Promise<BridgeParts> {
     const checked = BridgeOptionsSchema.safeParse(options);
     if (!checked.success) throw ConfigError.fromZod("bridge options", checked.error);
     const key = randomBytes(32);
@@ -70,13 +86,7 @@ export class Bridge implements AsyncDisposable {
       sharedMemory?.dispose();
       throw error;
     }
-    const connection = new BridgeConnection(
-      python.endpoint,
-      key,
-      (method, envelope) =>
-        envelope.code === ERROR_CODES.cancelled ? new AbortError(method, new PythonError(method, envelope)) : new PythonError(method, envelope),
-      sharedMemory,
-    );
+    const connection = new BridgeConnection(python.endpoint, key, errorFromEnvelope, sharedMemory);
     const control = new ControlConnection(python.controlEndpoint, key);
     void python.exited.then((exit) => {
       sharedMemory?.dispose();
@@ -100,12 +110,7 @@ export class Bridge implements AsyncDisposable {
       }
       throw error;
     }
-    return new Bridge(python, connection, control, info);
-  }
-
-  /** The Python escape hatch: proxies into this bridge's process (docs/python-escape-hatch.md). */
-  get python(): PythonBridge {
-    return (this.pythonBridge ??= new PythonBridge(this));
+    return { process: python, connection, control, info };
   }
 
   get pid(): number | undefined {

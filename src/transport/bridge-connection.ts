@@ -2,7 +2,7 @@
 // routes streamed events to their call, and sends through a single queue (zeromq.js throws
 // EBUSY on a second concurrent send on one socket).
 import { Dealer } from "zeromq";
-import { IncomingHeaderSchema, type ErrorEnvelope } from "../protocol/envelope.js";
+import { IncomingHeaderSchema, type ErrorEnvelope } from "../specs/envelope.js";
 import { ProtocolError } from "../errors.js";
 import { decodeFrames, decodeTensors, encodeMessage, insertTensors } from "./message-codec.js";
 import { receiveUntilClosed } from "./receive-loop.js";

@@ -4,10 +4,10 @@
 // so params may hold Tensor objects, which become {__tensor__: i} references to raw frames.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { Packr } from "msgpackr";
-import { DtypeSchema, TENSOR_REFERENCE_KEY, type TensorDescriptor } from "../protocol/envelope.js";
+import { DtypeSchema, TENSOR_REFERENCE_KEY, type TensorDescriptor } from "../specs/envelope.js";
 import { ProtocolError } from "../errors.js";
 import type { SharedMemoryTransfer } from "./shared-memory.js";
-import { DTYPE_INFO, Tensor, elementCount } from "./tensor.js";
+import { DTYPE_INFO, Tensor, elementCount } from "../specs/tensor.js";
 
 // useRecords: false, because Python's msgpack cannot read msgpackr's record extension.
 const packr = new Packr({ useRecords: false, encodeUndefinedAsNil: true, mapsAsObjects: true, int64AsType: "number" });

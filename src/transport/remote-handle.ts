@@ -1,8 +1,8 @@
 // Base of every object that lives in Python (a model, a trainer): an id plus dispose().
 // The FinalizationRegistry releases handles a program forgot, as a safety net, never as the plan.
-import type { Bridge } from "./bridge.js";
+import type { BridgeClient } from "./bridge-client.js";
 
-const forgotten = new FinalizationRegistry<{ bridge: WeakRef<Bridge>; handle: string }>(({ bridge, handle }) => {
+const forgotten = new FinalizationRegistry<{ bridge: WeakRef<BridgeClient>; handle: string }>(({ bridge, handle }) => {
   const live = bridge.deref();
   if (live && !live.closed) void live.call("handle.release", { handle }).catch(() => undefined);
 });
@@ -11,7 +11,7 @@ export abstract class RemoteHandle implements AsyncDisposable {
   private disposed = false;
 
   protected constructor(
-    readonly bridge: Bridge,
+    readonly bridge: BridgeClient,
     readonly handle: string,
   ) {
     forgotten.register(this, { bridge: new WeakRef(bridge), handle }, this);

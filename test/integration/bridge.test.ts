@@ -3,7 +3,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAlive } from "../helpers.js";
-import { Bridge, BridgeStartError, ConfigError, ERROR_CODES, PythonError, Reward, Tensor } from "../../src/index.js";
+import { Bridge, BridgeStartError, ConfigError, ERROR_CODES, Model, PythonError, Reward, Tensor } from "../../src/index.js";
 
 function bytesOf(view: ArrayBufferView): Buffer {
   return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
@@ -21,7 +21,9 @@ describe("bridge", () => {
   it("handshakes and reports the Python side", () => {
     expect(bridge.info.protocolVersion).toBe(1);
     expect(bridge.info.versions.torch).toMatch(/^2\.13\.0/);
-    expect(bridge.info.device).toBe("cpu");
+    // "cuda (<card>)" exactly when models go to CUDA by default: no test assumes the CPU.
+    expect(bridge.info.device.split(" ")[0]).toBe(bridge.info.placement.device.split(":")[0]);
+    expect(bridge.info.placement.adapterDtype).toBe("float32");
     expect(bridge.info.pid).toBe(bridge.pid);
   });
 
@@ -86,8 +88,19 @@ describe("bridge", () => {
   });
 
   it("validates params in TypeScript before they leave", async () => {
-    await expect(bridge.call("model.tiny", { frames: 0 })).rejects.toBeInstanceOf(ConfigError);
-    await expect(bridge.call("model.tiny", { height: 30 })).rejects.toThrow(/height must be a multiple of 8/);
+    await expect(Model.tiny(bridge, { frames: 0 })).rejects.toBeInstanceOf(ConfigError);
+    await expect(Model.tiny(bridge, { height: 30 })).rejects.toThrow(/height must be a multiple of 4/);
+    await expect(bridge.call("model.create", { source: { kind: "tiny" }, device: "gpu" })).rejects.toThrow(/device must be "auto", "cpu"/);
+  });
+
+  it("answers params that only Python can check with a ConfigError naming the field", async () => {
+    // A family's own options travel as a record and are checked against its schema in Python.
+    const error = await bridge.call("model.create", { source: { kind: "tiny", options: { height: 30, frames: 0 } } }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigError);
+    const configError = error as ConfigError;
+    expect(configError.issues).toEqual(["source.options.frames must be at least 1 (got 0)", "source.options.height must be a multiple of 4 (got 30)"]);
+    expect(configError.message).toMatch(/^Invalid params for model.create \(checked in Python\):/);
+    expect((configError.cause as PythonError).traceback).toMatch(/configs\.py/);
   });
 
   it("answers an unknown handle with a typed error", async () => {

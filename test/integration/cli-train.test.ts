@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { Bridge, Run } from "../../src/index.js";
 import { doctor } from "../../src/cli/doctor.js";
 import { sample } from "../../src/cli/sample.js";
 import { train } from "../../src/cli/train.js";
@@ -22,12 +23,21 @@ describe("vader train / sample", () => {
     expect(config.prompts.length).toBeGreaterThan(0);
     const metrics = readFileSync(join(runDirectory, "metrics.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line));
     expect(metrics).toHaveLength(3);
-    expect(Object.keys(metrics[0]).sort()).toEqual(["gradNorm", "loss", "lr", "peakMemoryBytes", "reward", "seconds", "step"]);
+    expect(Object.keys(metrics[0]).sort()).toEqual(["details", "gradNorm", "loss", "lr", "peakMemoryBytes", "reward", "rewardQueries", "seconds", "step"]);
+    expect(config.placement).toEqual({ device: config.bridge.placement.device, weightsDtype: config.bridge.placement.weightsDtype, adapterDtype: "float32" });
     expect(existsSync(join(runDirectory, "lora", "adapter_model.safetensors"))).toBe(true);
     for (const gif of ["before-0.gif", "after-0.gif"]) {
       expect(readFileSync(join(runDirectory, gif)).subarray(0, 6).toString("latin1")).toBe("GIF89a");
     }
     expect(lines.some((line) => /^step 3\/3 {2}reward/.test(line))).toBe(true);
+
+    // The run directory's one owner reads back what it wrote.
+    await using bridge = await Bridge.start();
+    const record = await Run.load(bridge, runDirectory);
+    expect(record.config).toEqual(config);
+    expect(record.metrics).toEqual(metrics);
+    expect(record.loraDirectory).toBe(join(runDirectory, "lora"));
+    expect(record.samples).toEqual({ "after-0": join(runDirectory, "after-0.gif"), "before-0": join(runDirectory, "before-0.gif") });
 
     const out = join(runsDir, "with-lora.gif");
     await sample({ prompt: "a dog playing a guitar on a porch", out, lora: runDirectory, seed: 0 }, () => undefined);
@@ -86,7 +96,8 @@ describe("vader doctor", () => {
     const report = lines.join("\n");
     expect(report).toMatch(/torch +2\.13\.0/);
     expect(report).toMatch(/diffusers +\d/);
-    expect(report).toMatch(/device +cpu/);
+    expect(report).toMatch(/device +(cpu|cuda \(.+\))\n/);
+    expect(report).toMatch(/models go to: (cpu|cuda(:\d+)?), frozen weights (float32|bfloat16|float16), LoRA float32/);
     expect(report).toMatch(/bridge: started/);
   });
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AbortError, Bridge, Model, Reward, Scheduler, Trainer, type StepMetrics } from "../../src/index.js";
+import { AbortError, Bridge, ConfigError, Model, Reward, Scheduler, Trainer, type StepMetrics } from "../../src/index.js";
 import { DEFAULT_TRAIN_JOB } from "../../src/cli/train-job.js";
 
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
@@ -43,7 +43,9 @@ describe("VADER training through the bridge", () => {
     for (const step of history) {
       expect(Number.isFinite(step.loss) && Number.isFinite(step.gradNorm)).toBe(true);
       expect(step.seconds).toBeGreaterThan(0);
+      expect(step.details.backpropSteps).toBe(1);
     }
+    expect(history.map((step) => step.rewardQueries)).toEqual(Array.from({ length: 15 }, (_, index) => index + 1));
   });
 
   it("raises the reward", () => {
@@ -57,13 +59,14 @@ describe("VADER training through the bridge", () => {
     expect(after.base).toBe(baseBefore);
     expect(loraAfterFirstStep).not.toBeNull();
     expect(after.lora).not.toBe(loraAfterFirstStep);
-    expect(model.info.lora?.rank).toBe(8);
+    expect(model.info.adapters.default?.rank).toBe(8);
+    expect(model.info.activeAdapter).toBe("default");
     expect(model.info.parameters.trainable).toBeGreaterThan(0);
   });
 
   it("writes metrics.jsonl and the LoRA into the run directory", () => {
     const lines = readFileSync(join(work, "run", "metrics.jsonl"), "utf8").trim().split("\n");
-    expect(lines.map((line) => (JSON.parse(line) as StepMetrics).step)).toEqual(Array.from({ length: 14 }, (_, index) => index + 2));
+    expect(lines.map((line) => JSON.parse(line) as StepMetrics)).toEqual(history.slice(1));
     expect(existsSync(join(work, "run", "lora", "adapter_model.safetensors"))).toBe(true);
   });
 
@@ -103,6 +106,37 @@ describe("long calls: streaming and cancellation", () => {
     expect(all.shape).toEqual([3, 8, 32, 32, 3]);
     const firstBatch = await model.sample({ prompts: prompts.slice(0, 2), seed: 3, batchSize: 2, scheduler });
     expect(Buffer.from(all.data.subarray(0, firstBatch.size)).equals(Buffer.from(firstBatch.data))).toBe(true);
+  });
+
+  it("a config only the model can judge is refused in Python with a ConfigError naming the field", async () => {
+    await using model = await Model.tiny(bridge, { seed: 0, frames: 4 });
+    await using trainer = Trainer.vader({ model, reward: Reward.named("brightness"), decodeFrames: { mode: "indices", indices: [0, 5] } });
+    const error = await trainer.fit({ prompts: ["a dog"], steps: 1 }).result.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues).toEqual(["config.decodeFrames.indices must be below the model's frame count 4 (got [5]); use indices 0..3"]);
+  });
+
+  it("several named adapters share one base model, and no adapter is the base model", async () => {
+    await using model = await Model.tiny(bridge, { seed: 0 });
+    const scheduler = Scheduler.ddim({ steps: 4 });
+    const preview = { prompts: ["a dog playing a guitar on a porch"], seed: 7, scheduler };
+    const bytesOf = async () => Buffer.from((await model.sample(preview)).data);
+    const base = await bytesOf();
+    for (const [seed, adapter] of ["first", "second"].entries()) {
+      await using trainer = Trainer.vader({ model, reward: Reward.named("brightness"), scheduler, lr: 1e-2, adapter, seed });
+      await trainer.fit({ prompts: ["a dog playing a guitar on a porch"], steps: 1 }).result;
+    }
+    expect(Object.keys(model.info.adapters).sort()).toEqual(["first", "second"]);
+    expect(model.info.activeAdapter).toBe("second");
+    const second = await bytesOf();
+    await model.setAdapter("first");
+    const first = await bytesOf();
+    await model.setAdapter(null);
+    expect((await bytesOf()).equals(base)).toBe(true);
+    expect(first.equals(second) || first.equals(base) || second.equals(base)).toBe(false);
+    const { adapters } = await model.fingerprint();
+    expect(Object.keys(adapters).sort()).toEqual(["first", "second"]);
+    expect(adapters.first).not.toBe(adapters.second);
   });
 
   it("aborting a fit stops at a step boundary with that step's metrics and LoRA on disk", async () => {

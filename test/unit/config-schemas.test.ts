@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, Reward, Scheduler, Trainer, VaderTrainerConfig } from "../../src/index.js";
-import { FitOptions, LoraConfig, TruncationConfig } from "../../src/trainer/vader-config.js";
-import { SchedulerConfig } from "../../src/scheduler/scheduler-config.js";
-import { RewardSpecSchema } from "../../src/reward/reward-spec.js";
+import { FitOptions } from "../../src/specs/fit-options.js";
+import { LoraConfig, TruncationConfig } from "../../src/specs/trainers/vader-config.js";
+import { SchedulerConfig } from "../../src/specs/scheduler-config.js";
+import { RewardSpecSchema } from "../../src/specs/reward-spec.js";
+import { TextToVideoTinyOptions } from "../../src/specs/model-config.js";
 import { METHODS } from "../../src/protocol/methods.js";
 import { TrainJobConfig } from "../../src/cli/train-job.js";
 import { resolveTrainJob } from "../../src/cli/train.js";
@@ -26,7 +28,8 @@ describe("schemas accept their defaults", () => {
     ["TruncationConfig", TruncationConfig],
     ["LoraConfig", LoraConfig],
     ["TrainJobConfig", TrainJobConfig],
-    ["model.tiny params", METHODS["model.tiny"].params],
+    ["TextToVideoTinyOptions", TextToVideoTinyOptions],
+    ["model.create params (a tiny model)", METHODS["model.create"].params.extend({}).pick({ device: true, precision: true })],
   ])("%s parses {}", (_name, schema) => {
     expect(schema.safeParse({}).success).toBe(true);
   });
@@ -63,13 +66,22 @@ describe("schemas reject bad values and name the field", () => {
     expect(issues.some((issue) => pattern.test(issue))).toBe(true);
   });
 
+  it("tiny model options", () => {
+    expect(TextToVideoTinyOptions.safeParse({ height: 30 }).error?.issues[0]?.message).toBe("must be a multiple of 4 (the VAE halves it, the UNet halves it again)");
+    expect(TextToVideoTinyOptions.safeParse({ height: 36 }).success).toBe(true);
+  });
+
   it("scheduler steps and eta", () => {
     expect(issuesOf(() => Scheduler.ddim({ steps: 0 }))).toEqual(["steps must be between 1 and 1000 (got 0)"]);
     expect(issuesOf(() => Scheduler.ddim({ eta: 2 }))).toEqual(["eta must be between 0 (deterministic DDIM) and 1 (DDPM-like) (got 2)"]);
   });
 
-  it("reward specs", () => {
+  it("reward specs, and a built-in reward's own options", () => {
     expect(issuesOf(() => Reward.named("Bright Ness"))).toEqual([expect.stringMatching(/^name must be a reward name/)]);
+    expect(issuesOf(() => Reward.named("brightness", { target: 2 }))).toEqual(["target: Too big: expected number to be <=1"]);
+    expect(issuesOf(() => Reward.named("brightness", { tagret: 0.5 }))).toEqual([expect.stringMatching(/Unrecognized key: "tagret"/)]);
+    expect(Reward.named("testing-exception").spec).toMatchObject({ options: { message: expect.stringMatching(/on purpose/) } });
+    expect(Reward.named("a-python-plugin", { anything: 1 }).spec).toMatchObject({ options: { anything: 1 } }); // checked in Python
     expect(issuesOf(() => Reward.named("brightness").times(Number.NaN))).toEqual([expect.stringMatching(/^factor/)]);
     expect(RewardSpecSchema.safeParse({ kind: "sum", terms: [] }).success).toBe(false);
   });

@@ -28,7 +28,7 @@ describe("Reward composition", () => {
   });
 
   it("serialises to its spec", () => {
-    const reward = Reward.named("contrast", { channel: "luma" });
+    const reward = Reward.named("brightness", { target: 0.4 }).times(2);
     expect(JSON.parse(JSON.stringify(reward))).toEqual(reward.spec);
     expect(Reward.from(JSON.parse(JSON.stringify(reward))).spec).toEqual(reward.spec);
   });

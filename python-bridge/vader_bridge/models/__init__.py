@@ -1,7 +1,24 @@
-"""Model families, registered by name (("model", "text-to-video"))."""
+"""Model families, registered by name (("model", "text-to-video")), and how a model is created."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from ..device import Placement
+from ..registry import configured, lookup, names
+from . import text_to_video  # noqa: F401  (registers "text-to-video")
+from .contract import AdapterSettings, PromptEmbeddings, VideoModel
+from .model_folder import family_on_disk
 from .text_to_video import TextToVideoModel
 
-__all__ = ["TextToVideoModel"]
+
+def create_model(source: dict[str, Any], placement: Placement, where: tuple = ("source",)) -> VideoModel:
+    """`source` is {"kind": "tiny", "family", "options"} or {"kind": "directory", "directory"}."""
+    if source["kind"] == "tiny":
+        family, config = configured("model", source["family"], source.get("options"), where + ("options",))
+        return family.tiny(config, placement)
+    directory = source["directory"]
+    return lookup("model", family_on_disk(directory, [lookup("model", name) for name in names("model")])).load(directory, placement)
+
+
+__all__ = ["AdapterSettings", "PromptEmbeddings", "TextToVideoModel", "VideoModel", "create_model"]

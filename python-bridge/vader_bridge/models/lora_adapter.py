@@ -1,33 +1,33 @@
-"""LoRA on any denoiser through peft's functional API, saved as peft's own file pair.
+"""Named LoRA adapters on any denoiser through peft's functional API, saved as peft's own file pair.
 
 UNet3DConditionModel (ModelScope) has no `add_adapter`, so LoRA goes in with
 `peft.inject_adapter_in_model`; the files are peft's `adapter_model.safetensors` +
-`adapter_config.json`, which `peft` and this module both read back.
+`adapter_config.json`, which `peft` and this module both read back. Several adapters can sit on
+one base (one per method being compared); at most one is active, and none active means the base
+model itself (Diffusion-DPO's reference).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import warnings
+from contextlib import contextmanager
+from typing import Iterator
 
 import torch
 from peft import LoraConfig, inject_adapter_in_model
-from peft.functional import delete_adapter, get_peft_model_state_dict, set_peft_model_state_dict
+from peft.functional import cast_adapter_dtype, delete_adapter, get_peft_model_state_dict, set_adapter, set_peft_model_state_dict
+from peft.tuners.tuners_utils import BaseTunerLayer
 from safetensors.torch import load_file, save_file
 
-ADAPTER_NAME = "default"
 WEIGHTS_FILE = "adapter_model.safetensors"
 CONFIG_FILE = "adapter_config.json"
 DEFAULT_TARGET_MODULES = ("to_q", "to_k", "to_v", "to_out.0")
 
 
 def lora_config(rank: int, alpha: float | None, target_modules: list[str] | tuple[str, ...]) -> LoraConfig:
-    if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
-        raise ValueError(f"LoRA rank must be a whole number >= 1, got {rank!r}")
-    if alpha is not None and (isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or alpha <= 0):
-        raise ValueError(f"LoRA alpha must be a positive number or None (None means alpha = rank), got {alpha!r}")
-    if not target_modules or not all(isinstance(name, str) and name for name in target_modules):
-        raise ValueError(f"LoRA target_modules must be a non-empty list of module names, got {target_modules!r}")
+    """Bounds were checked against the zod-generated schema before a config got here."""
     return LoraConfig(
         r=rank,
         lora_alpha=float(rank if alpha is None else alpha),
@@ -37,48 +37,80 @@ def lora_config(rank: int, alpha: float | None, target_modules: list[str] | tupl
     )
 
 
-def inject_lora(module: torch.nn.Module, config: LoraConfig, *, seed: int) -> None:
-    """Add the adapter with A drawn from `seed` (not the global RNG, so the result is reproducible)."""
+def inject_lora(module: torch.nn.Module, name: str, config: LoraConfig, *, seed: int) -> None:
+    """Add adapter `name` with A drawn from `seed` (not the global RNG), in fp32 whatever the base's dtype."""
     unmatched = [target for target in config.target_modules if not any(
-        name == target or name.endswith("." + target) for name, _ in module.named_modules())]
+        module_name == target or module_name.endswith("." + target) for module_name, _ in module.named_modules())]
     if unmatched:
         raise ValueError(
             f"LoRA target_modules {sorted(unmatched)} matched no layer of {type(module).__name__}; "
             "name attention projections such as to_q, to_k, to_v, to_out.0"
         )
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
+        # peft warns that a second adapter makes "multiple adapters": that is the point here.
+        warnings.filterwarnings("ignore", message=".*multiple adapters.*")
+        warnings.filterwarnings("ignore", message=".*[Aa]lready found a `peft_config`.*")
         torch.manual_seed(seed)
-        inject_adapter_in_model(config, module, adapter_name=ADAPTER_NAME)
-    for name, parameter in module.named_parameters():
-        parameter.requires_grad_(is_lora_parameter_name(name))
+        inject_adapter_in_model(config, module, adapter_name=name)
+    cast_adapter_dtype(module, name)  # the paper's mixed precision: LoRA trains in fp32 on a half base
 
 
-def remove_lora(module: torch.nn.Module) -> None:
-    delete_adapter(module, adapter_name=ADAPTER_NAME, prefix="lora_")
-    # inject_adapter_in_model records its config on the module; a stale one would make peft warn
-    # about "multiple adapters" when a new LoRA is added.
-    if hasattr(module, "peft_config"):
-        del module.peft_config
+def delete_lora(module: torch.nn.Module, name: str) -> None:
+    delete_adapter(module, adapter_name=name, prefix="lora_")
+    # inject_adapter_in_model records each adapter's config on the module; drop this one's.
+    getattr(module, "peft_config", {}).pop(name, None)
+
+
+def activate(module: torch.nn.Module, name: str | None) -> None:
+    """Make `name` the adapter that runs (and trains); None runs the base model alone."""
+    layers = [layer for layer in module.modules() if isinstance(layer, BaseTunerLayer)]
+    if name is not None:
+        set_adapter(module, name)
+    for layer in layers:
+        layer.enable_adapters(name is not None)
+    for parameter_name, parameter in module.named_parameters():
+        parameter.requires_grad_(name is not None and is_adapter_parameter_name(parameter_name, name))
+
+
+@contextmanager
+def adapters_disabled(module: torch.nn.Module) -> Iterator[None]:
+    """Runs the base model for the duration (DPO's reference), then restores the adapters."""
+    layers = [layer for layer in module.modules() if isinstance(layer, BaseTunerLayer)]
+    enabled = [not layer.disable_adapters for layer in layers]
+    grads = {parameter: parameter.requires_grad for parameter in module.parameters()}
+    for layer in layers:
+        layer.enable_adapters(False)
+    try:
+        yield
+    finally:
+        for layer, was_enabled in zip(layers, enabled):
+            layer.enable_adapters(was_enabled)
+        for parameter, requires_grad in grads.items():
+            parameter.requires_grad_(requires_grad)
 
 
 def is_lora_parameter_name(name: str) -> bool:
     return ".lora_" in name
 
 
-def lora_parameters(module: torch.nn.Module) -> list[torch.nn.Parameter]:
-    return [parameter for name, parameter in module.named_parameters() if is_lora_parameter_name(name)]
+def is_adapter_parameter_name(name: str, adapter: str) -> bool:
+    return f".lora_A.{adapter}." in name or f".lora_B.{adapter}." in name
 
 
-def lora_state_dict(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+def adapter_parameters(module: torch.nn.Module, name: str) -> list[torch.nn.Parameter]:
+    return [parameter for parameter_name, parameter in module.named_parameters() if is_adapter_parameter_name(parameter_name, name)]
+
+
+def lora_state_dict(module: torch.nn.Module, name: str) -> dict[str, torch.Tensor]:
     """peft's key format (adapter name stripped), detached copies so callers cannot alias weights."""
-    state = get_peft_model_state_dict(module, adapter_name=ADAPTER_NAME)
+    state = get_peft_model_state_dict(module, adapter_name=name)
     return {key: value.detach().clone().contiguous() for key, value in state.items()}
 
 
 def write_lora_files(directory: str, state: dict[str, torch.Tensor], config: LoraConfig) -> str:
     os.makedirs(directory, exist_ok=True)
     weights_path = os.path.join(directory, WEIGHTS_FILE)
-    save_file(state, weights_path, metadata={"format": "pt"})
+    save_file({key: value.cpu() for key, value in state.items()}, weights_path, metadata={"format": "pt"})
     config.save_pretrained(directory)
     return weights_path
 
@@ -97,9 +129,9 @@ def read_lora_files(directory: str) -> tuple[LoraConfig, dict[str, torch.Tensor]
     return config, load_file(weights_path)
 
 
-def load_lora_state(module: torch.nn.Module, state: dict[str, torch.Tensor]) -> None:
+def load_lora_state(module: torch.nn.Module, name: str, state: dict[str, torch.Tensor]) -> None:
     """Strict: the file must hold exactly this adapter's tensors with the same shapes."""
-    expected = {key: value.shape for key, value in get_peft_model_state_dict(module, adapter_name=ADAPTER_NAME).items()}
+    expected = {key: value.shape for key, value in get_peft_model_state_dict(module, adapter_name=name).items()}
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
     if missing or unexpected:
@@ -111,12 +143,10 @@ def load_lora_state(module: torch.nn.Module, state: dict[str, torch.Tensor]) -> 
                     for key, shape in expected.items() if tuple(state[key].shape) != tuple(shape)]
     if wrong_shapes:
         raise ValueError(f"LoRA weights have the wrong shapes ({len(wrong_shapes)}), e.g. {wrong_shapes[:3]}")
-    result = set_peft_model_state_dict(module, state, adapter_name=ADAPTER_NAME)
+    result = set_peft_model_state_dict(module, state, adapter_name=name)
     if result.unexpected_keys:
         raise ValueError(f"peft did not place LoRA tensors {result.unexpected_keys[:3]}")
 
 
-def describe_lora(config: LoraConfig | None) -> dict | None:
-    if config is None:
-        return None
+def describe_lora(config: LoraConfig) -> dict:
     return {"rank": int(config.r), "alpha": float(config.lora_alpha), "target_modules": sorted(config.target_modules)}

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from . import brightness, colorfulness, contrast, saturation, testing_exception  # noqa: F401  (register names)
-from .build import RewardSpecError, build_reward
-from .options import RewardOptionError
-from .reward import PerFrameReward, Reward
+from .build import RewardCache, build_reward
+from .reward import NamedReward, PerFrameReward, Reward
 
-__all__ = ["PerFrameReward", "Reward", "RewardOptionError", "RewardSpecError", "build_reward"]
+__all__ = ["NamedReward", "PerFrameReward", "Reward", "RewardCache", "build_reward"]

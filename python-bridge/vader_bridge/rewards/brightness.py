@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 from ..registry import register
 from .luma import luma
-from .options import OptionReader
 from .reward import PerFrameReward
 
 
@@ -14,17 +15,13 @@ from .reward import PerFrameReward
 class BrightnessReward(PerFrameReward):
     name = "brightness"
 
-    def __init__(self, options: dict | None = None):
-        reader = OptionReader(self.name, options)
+    @dataclass(frozen=True)
+    class Config:
         # Without a target, brighter is better without limit (up to white); a target gives a peak.
-        self.target = reader.number("target", default=None, minimum=0.0, maximum=1.0)
-        self.options = reader.finish()
+        target: float | None = None
 
     def score_images(self, images: torch.Tensor) -> torch.Tensor:
         mean_luma = luma(images).mean(dim=(1, 2))
-        if self.target is None:
+        if self.config.target is None:
             return mean_luma
-        return -(mean_luma - self.target).abs()
-
-    def spec(self) -> dict:
-        return {"kind": "named", "name": self.name, "options": dict(self.options)}
+        return -(mean_luma - self.config.target).abs()

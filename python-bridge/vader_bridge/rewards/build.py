@@ -4,57 +4,56 @@
     {"kind": "scaled", "factor": 0.5, "reward": SPEC}
     {"kind": "sum", "terms": [SPEC, ...]}
 
-Errors say where in the tree the problem is (e.g. `reward.terms[1]`), so a composed spec with
-one bad leaf is easy to fix.
+The tree is checked against the schema generated from RewardSpecSchema, each named reward's
+options against that reward's own schema; errors name the place in the tree
+(`reward.terms.1.options.target`), so a composed spec with one bad leaf is easy to fix.
 """
 
 from __future__ import annotations
 
-import math
+import json
 from typing import Any
 
-from ..registry import lookup
+from ..configs import checked, protocol_schema, to_wire
+from ..registry import configured
 from .composition import ScaledReward, SumReward
 from .reward import Reward
 
-FIELDS_BY_KIND = {
-    "named": {"kind", "name", "options"},
-    "scaled": {"kind", "factor", "reward"},
-    "sum": {"kind", "terms"},
-}
+
+def build_reward(spec: dict, cache: "RewardCache | None" = None, where: tuple = ("reward",)) -> Reward:
+    return _build(checked(protocol_schema()["specs"]["reward"], spec, where), cache, where)
 
 
-class RewardSpecError(ValueError):
-    """A reward spec is malformed (as opposed to a named reward rejecting its options)."""
+def _build(spec: dict[str, Any], cache: "RewardCache | None", where: tuple) -> Reward:
+    if spec["kind"] == "named":
+        if cache is not None:
+            return cache.named(spec["name"], spec["options"], where)
+        implementation, config = configured("reward", spec["name"], spec["options"], where + ("options",))
+        return implementation(config)
+    if spec["kind"] == "scaled":
+        return ScaledReward(float(spec["factor"]), _build(spec["reward"], cache, where + ("reward",)))
+    return SumReward([_build(term, cache, where + ("terms", index)) for index, term in enumerate(spec["terms"])])
 
 
-def build_reward(spec: dict) -> Reward:
-    return _build(spec, "reward")
+class RewardCache:
+    """Named rewards built once per bridge and reused, keyed by name and options (defaults filled in).
 
+    Rewards that hold weights (classifiers, aesthetic heads) cost seconds to build and memory to
+    keep: a trainer, a score call and a preview asking for the same spec share one instance.
+    """
 
-def _build(spec: Any, where: str) -> Reward:
-    if not isinstance(spec, dict):
-        raise RewardSpecError(f"{where} must be an object, got {type(spec).__name__}")
-    kind = spec.get("kind")
-    if kind not in FIELDS_BY_KIND:
-        raise RewardSpecError(f"{where}.kind is {kind!r}; expected one of {', '.join(FIELDS_BY_KIND)}")
-    unknown = sorted(set(spec) - FIELDS_BY_KIND[kind])
-    if unknown:
-        raise RewardSpecError(
-            f"{where} ({kind}) has unknown field(s) {', '.join(unknown)}; "
-            f"accepted: {', '.join(sorted(FIELDS_BY_KIND[kind]))}"
-        )
-    if kind == "named":
-        name = spec.get("name")
-        if not isinstance(name, str):
-            raise RewardSpecError(f"{where}.name must be a string, got {name!r}")
-        return lookup("reward", name)(spec.get("options") or {})
-    if kind == "scaled":
-        factor = spec.get("factor")
-        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not math.isfinite(factor):
-            raise RewardSpecError(f"{where}.factor must be a finite number, got {factor!r}")
-        return ScaledReward(float(factor), _build(spec.get("reward"), f"{where}.reward"))
-    terms = spec.get("terms")
-    if not isinstance(terms, list) or not terms:
-        raise RewardSpecError(f"{where}.terms must be a non-empty list of reward specs, got {terms!r}")
-    return SumReward([_build(term, f"{where}.terms[{index}]") for index, term in enumerate(terms)])
+    def __init__(self) -> None:
+        self._built: dict[str, Reward] = {}
+
+    def named(self, name: str, options: dict[str, Any], where: tuple = ("reward",)) -> Reward:
+        implementation, config = configured("reward", name, options, where + ("options",))
+        key = json.dumps([name, to_wire(config)], sort_keys=True)
+        if key not in self._built:
+            self._built[key] = implementation(config)
+        return self._built[key]
+
+    def build(self, spec: dict, where: tuple = ("reward",)) -> Reward:
+        return build_reward(spec, self, where)
+
+    def __len__(self) -> int:
+        return len(self._built)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 from ..registry import register
-from .options import OptionReader
 from .reward import PerFrameReward
 
 # Keeps the square root differentiable at a flat grey frame (its gradient is infinite at 0).
@@ -16,8 +17,9 @@ EPSILON = 1e-8
 class ColorfulnessReward(PerFrameReward):
     name = "colorfulness"
 
-    def __init__(self, options: dict | None = None):
-        self.options = OptionReader(self.name, options).finish()
+    @dataclass(frozen=True)
+    class Config:
+        """No options."""
 
     def score_images(self, images: torch.Tensor) -> torch.Tensor:
         red, green, blue = images.unbind(dim=1)
@@ -26,6 +28,3 @@ class ColorfulnessReward(PerFrameReward):
         spread = (red_green.var(dim=1, unbiased=False) + yellow_blue.var(dim=1, unbiased=False) + EPSILON).sqrt()
         offset = (red_green.mean(dim=1) ** 2 + yellow_blue.mean(dim=1) ** 2 + EPSILON).sqrt()
         return spread + 0.3 * offset
-
-    def spec(self) -> dict:
-        return {"kind": "named", "name": self.name, "options": {}}

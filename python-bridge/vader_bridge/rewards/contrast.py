@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 from ..registry import register
 from .luma import luma
-from .options import OptionReader
 from .reward import PerFrameReward
 
 
@@ -14,12 +15,10 @@ from .reward import PerFrameReward
 class ContrastReward(PerFrameReward):
     name = "contrast"
 
-    def __init__(self, options: dict | None = None):
-        self.options = OptionReader(self.name, options).finish()
+    @dataclass(frozen=True)
+    class Config:
+        """No options."""
 
     def score_images(self, images: torch.Tensor) -> torch.Tensor:
         # Population std: a one-pixel frame is 0, not NaN.
         return luma(images).flatten(1).std(dim=1, unbiased=False)
-
-    def spec(self) -> dict:
-        return {"kind": "named", "name": self.name, "options": {}}

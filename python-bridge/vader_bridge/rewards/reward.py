@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import Any
 
 import torch
+
+from ..configs import to_wire
 
 
 def check_frames(frames: torch.Tensor, prompts: list[str]) -> None:
@@ -17,6 +20,10 @@ def check_frames(frames: torch.Tensor, prompts: list[str]) -> None:
 
 class Reward(ABC):
     """Call with frames [B, F, 3, H, W] in [0, 1] and B prompts; returns scores [B], keeping the graph."""
+
+    def place(self, device: torch.device) -> "Reward":
+        """Moves any weights to `device`; rewards without weights have nothing to move."""
+        return self
 
     def __call__(self, frames: torch.Tensor, prompts: list[str]) -> torch.Tensor:
         check_frames(frames, prompts)
@@ -33,10 +40,21 @@ class Reward(ABC):
         """The JSON spec this reward was built from (after defaults), for reports."""
 
 
-class PerFrameReward(Reward):
-    """A reward on single images; a video's score is the mean over its frames, as in the VADER paper."""
+class NamedReward(Reward):
+    """A registered reward (`@register("reward", name)`); its options dataclass is `Config`."""
 
     name: str
+    Config: type
+
+    def __init__(self, config: Any):
+        self.config = config
+
+    def spec(self) -> dict:
+        return {"kind": "named", "name": self.name, "options": to_wire(self.config)}
+
+
+class PerFrameReward(NamedReward):
+    """A reward on single images; a video's score is the mean over its frames, as in the VADER paper."""
 
     def score(self, frames: torch.Tensor, prompts: list[str]) -> torch.Tensor:
         batch, frame_count = frames.shape[:2]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 from ..registry import register
-from .options import OptionReader
 from .reward import PerFrameReward
 
 
@@ -13,12 +14,10 @@ from .reward import PerFrameReward
 class SaturationReward(PerFrameReward):
     name = "saturation"
 
-    def __init__(self, options: dict | None = None):
-        self.options = OptionReader(self.name, options).finish()
+    @dataclass(frozen=True)
+    class Config:
+        """No options."""
 
     def score_images(self, images: torch.Tensor) -> torch.Tensor:
         chroma = images.amax(dim=1) - images.amin(dim=1)
         return chroma.mean(dim=(1, 2))
-
-    def spec(self) -> dict:
-        return {"kind": "named", "name": self.name, "options": {}}

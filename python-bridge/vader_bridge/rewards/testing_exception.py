@@ -3,27 +3,22 @@ scoring (mid-training, mid-request) reaches the TypeScript caller intact. Not fo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 from ..registry import register
-from .options import OptionReader
-from .reward import Reward
-
-DEFAULT_MESSAGE = "testing-exception reward raised on purpose (it exists to test error reporting)"
+from .reward import NamedReward
 
 
 @register("reward", "testing-exception")
-class TestingExceptionReward(Reward):
+class TestingExceptionReward(NamedReward):
     name = "testing-exception"
     __test__ = False  # pytest: this class is not a test case despite its name
 
-    def __init__(self, options: dict | None = None):
-        reader = OptionReader(self.name, options)
-        self.message = reader.string("message", default=DEFAULT_MESSAGE)
-        self.options = reader.finish()
+    @dataclass(frozen=True)
+    class Config:
+        message: str  # default: in the zod schema (src/specs), like every default
 
     def score(self, frames: torch.Tensor, prompts: list[str]) -> torch.Tensor:
-        raise RuntimeError(self.message)
-
-    def spec(self) -> dict:
-        return {"kind": "named", "name": self.name, "options": dict(self.options)}
+        raise RuntimeError(self.config.message)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from ..registry import lookup
+from typing import Any
+
+from ..configs import checked, protocol_schema
+from ..registry import configured
 from . import ddim  # noqa: F401  (registers "ddim")
-from .denoising_schedule import DenoisingSchedule
+from .scheduler import NoiseScheduler, SchedulerStep, gaussian_log_prob
 
 
-def build_scheduler(spec: dict, base_config: dict) -> DenoisingSchedule:
-    """Build the named scheduler on the model's noise schedule; unknown names list the known ones."""
-    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
-        raise ValueError(f"scheduler spec needs a string 'name', got {spec!r}")
-    return lookup("scheduler", spec["name"])(spec, base_config)
+def build_scheduler(spec: dict[str, Any], noise_schedule: dict[str, Any], where: tuple = ("scheduler",)) -> NoiseScheduler:
+    """The named scheduler on a model's noise schedule; unknown names list the known ones."""
+    spec = checked(protocol_schema()["specs"]["scheduler"], spec, where)
+    implementation, options = configured("scheduler", spec["name"], spec.get("options"), where + ("options",))
+    return implementation(noise_schedule, steps=spec["steps"], eta=spec["eta"], options=options, where=where)
 
 
-__all__ = ["DenoisingSchedule", "build_scheduler"]
+__all__ = ["NoiseScheduler", "SchedulerStep", "build_scheduler", "gaussian_log_prob"]

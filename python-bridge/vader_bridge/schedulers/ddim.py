@@ -1,20 +1,93 @@
-"""DDIM (Song et al. 2021): the sampler VADER trains with; eta=1 gives DDPM-like stochastic steps."""
+"""DDIM (Song et al. 2021), the sampler VADER trains with; eta=1 gives DDPM-like stochastic steps.
+
+The update is written out here rather than delegated to diffusers' `DDIMScheduler.step`, so that
+it is stateless and also returns the Gaussian it samples from (mean, std, log-probability), which
+the policy-gradient trainers need; diffusers' scheduler still provides the timesteps and alphas.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+import torch
 from diffusers import DDIMScheduler
 
+from ..protocol import ConfigInvalid, Issue
 from ..registry import register
-from .denoising_schedule import DenoisingSchedule
-from .spec_checks import check_spec_keys, read_number, read_positive_int
+from .noise_schedule_guards import final_step_is_identity, max_steps
+from .scheduler import NoiseScheduler, SchedulerStep, gaussian_log_prob
 
 
 @register("scheduler", "ddim")
-def build_ddim(spec: dict, base_config: dict) -> DenoisingSchedule:
-    """`spec` = {"name": "ddim", "steps": int, "eta": float}; `base_config` = the model's noise schedule."""
-    check_spec_keys(spec, "ddim", allowed={"name", "steps", "eta"})
-    scheduler = DDIMScheduler.from_config(dict(base_config))
-    training_steps = int(scheduler.config.num_train_timesteps)
-    steps = read_positive_int(spec, "steps", "ddim", maximum=training_steps)
-    eta = read_number(spec, "eta", "ddim", default=1.0, minimum=0.0, maximum=1.0)
-    return DenoisingSchedule(name="ddim", scheduler=scheduler, steps=steps, eta=eta)
+class DdimScheduler(NoiseScheduler):
+    name = "ddim"
+
+    @dataclass(frozen=True)
+    class Config:
+        """DDIM takes no options beyond the spec's steps and eta."""
+
+    def __init__(self, noise_schedule: dict[str, Any], *, steps: int, eta: float, options: Any, where: tuple = ("scheduler",)):
+        super().__init__(noise_schedule, steps=steps, eta=eta, options=options)
+        most = max_steps(noise_schedule)
+        if steps > most:
+            raise ConfigInvalid([Issue(where + ("steps",), (
+                f"must be at most {most} for this model's noise schedule (got {steps}): its "
+                f"{noise_schedule.get('num_train_timesteps', 1000)} training timesteps with steps_offset "
+                f"{noise_schedule.get('steps_offset', 0)} and {noise_schedule.get('timestep_spacing', 'leading')!r} "
+                "spacing put a timestep past the end of the table"))])
+        if final_step_is_identity(noise_schedule, steps):
+            raise ConfigInvalid([Issue(where + ("steps",), (
+                f"gives a final DDIM step that returns its input unchanged ({steps} steps end on t=0 and "
+                "set_alpha_to_one=False makes alpha_prev equal alpha_0), so truncated backprop with K=1 would get an "
+                "exactly zero gradient and learn nothing; use fewer steps"))])
+        self.scheduler = DDIMScheduler.from_config(noise_schedule)
+        self.scheduler.set_timesteps(steps)
+        self.train_timesteps = int(self.scheduler.config.num_train_timesteps)
+        self.alphas_cumprod = self.scheduler.alphas_cumprod
+        self.final_alpha_cumprod = float(self.scheduler.final_alpha_cumprod)
+
+    def timesteps(self) -> torch.Tensor:
+        return self.scheduler.timesteps.clone()
+
+    @property
+    def init_noise_sigma(self) -> float:
+        return float(self.scheduler.init_noise_sigma)
+
+    def _alpha(self, timestep: int) -> float:
+        return float(self.alphas_cumprod[timestep]) if timestep >= 0 else self.final_alpha_cumprod
+
+    def step(self, model_output, timestep, sample, *, generator=None, prev_sample=None, with_log_prob=False) -> SchedulerStep:
+        t = int(timestep)
+        alpha_t, alpha_prev = self._alpha(t), self._alpha(t - self.train_timesteps // self.steps)
+        beta_t, beta_prev = 1 - alpha_t, 1 - alpha_prev
+        prediction = self.scheduler.config.prediction_type
+        if prediction == "epsilon":
+            pred_original = (sample - beta_t**0.5 * model_output) / alpha_t**0.5
+            pred_epsilon = model_output
+        elif prediction == "v_prediction":
+            pred_original = alpha_t**0.5 * sample - beta_t**0.5 * model_output
+            pred_epsilon = alpha_t**0.5 * model_output + beta_t**0.5 * sample
+        elif prediction == "sample":
+            pred_original = model_output
+            pred_epsilon = (sample - alpha_t**0.5 * pred_original) / beta_t**0.5
+        else:
+            raise ValueError(f"prediction_type {prediction!r} is not supported; use epsilon, v_prediction or sample")
+        if self.scheduler.config.thresholding:
+            pred_original = self.scheduler._threshold_sample(pred_original)
+        elif self.scheduler.config.clip_sample:
+            limit = self.scheduler.config.clip_sample_range
+            pred_original = pred_original.clamp(-limit, limit)
+
+        variance = (beta_prev / beta_t) * (1 - alpha_t / alpha_prev)
+        std = self.eta * variance**0.5
+        mean = alpha_prev**0.5 * pred_original + (1 - alpha_prev - std**2) ** 0.5 * pred_epsilon
+        if prev_sample is None:
+            prev_sample = mean
+            if std > 0:
+                # Drawn on the generator's device (CPU by default) and moved: a seed means the same noise anywhere.
+                device = generator.device if generator is not None else mean.device
+                noise = torch.randn(mean.shape, generator=generator, device=device, dtype=torch.float32)
+                prev_sample = mean + std * noise.to(mean.device, mean.dtype)
+        log_prob = gaussian_log_prob(prev_sample, mean, std) if with_log_prob else None
+        return SchedulerStep(prev_sample=prev_sample, mean=mean, std=std, pred_original_sample=pred_original, log_prob=log_prob)

@@ -1,7 +1,20 @@
-"""Fine-tuning algorithms, registered by name (("trainer", "vader"))."""
+"""Fine-tuning algorithms, registered by name (("trainer", "vader")), and how one is created."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from ..models.contract import VideoModel
+from ..registry import configured
+from ..rewards import Reward
+from . import vader  # noqa: F401  (registers "vader")
+from .trainer import StepOutcome, Trainer
 from .vader import VaderTrainer
 
-__all__ = ["VaderTrainer"]
+
+def create_trainer(algorithm: str, model: VideoModel, reward: Reward, config: Any, where: tuple = ("config",)) -> Trainer:
+    implementation, typed = configured("trainer", algorithm, config, where)
+    return implementation(model, reward, typed)
+
+
+__all__ = ["StepOutcome", "Trainer", "VaderTrainer", "create_trainer"]

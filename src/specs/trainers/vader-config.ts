@@ -1,14 +1,7 @@
 import { z } from "zod";
-import { SchedulerConfig } from "../scheduler/scheduler-config.js";
-
-const between = (low: number, high: number, what = "") =>
-  z
-    .number()
-    .min(low, { error: (issue) => `must be between ${low} and ${high}${what} (got ${String(issue.input)})` })
-    .max(high, { error: (issue) => `must be between ${low} and ${high}${what} (got ${String(issue.input)})` });
-
-const wholeNumber = (low: number, high: number, what = "") =>
-  between(low, high, what).int({ error: (issue) => `must be a whole number (got ${String(issue.input)})` });
+import { between, wholeNumber } from "../bounds.js";
+import { implementationName } from "../names.js";
+import { SchedulerConfig } from "../scheduler-config.js";
 
 export const TruncationConfig = z.strictObject({
   /** "last": backprop through the final k steps; "rand": through a random 1..k final steps each update. */
@@ -29,12 +22,14 @@ export const DecodeFramesConfig = z.discriminatedUnion("mode", [
   z.strictObject({ mode: z.literal("indices"), indices: z.array(z.number().int().nonnegative()).min(1) }),
 ]);
 
-/** Everything a VADER trainer needs besides the model and the reward. */
+/** Everything a VADER trainer needs besides the model and the reward (Python: trainers/vader.py). */
 export const VaderTrainerConfig = z
   .strictObject({
     scheduler: SchedulerConfig.default({ name: "ddim", steps: 25, eta: 1 }),
     truncation: TruncationConfig.default({ mode: "last", k: 1 }),
     lora: LoraConfig.default({ rank: 8, targetModules: ["to_q", "to_k", "to_v", "to_out.0"] }),
+    /** The LoRA adapter to train (added with `lora`'s settings if the model lacks it; an existing one trains as it is). */
+    adapter: implementationName("adapter", "default").default("default"),
     lr: between(1e-8, 1, " (learning rate)").default(2e-4),
     weightDecay: between(0, 1).default(0),
     maxGradNorm: z.number().positive({ error: "must be positive; use a large number to disable clipping" }).default(1),
@@ -56,26 +51,3 @@ export const VaderTrainerConfig = z
   });
 export type VaderTrainerConfig = z.output<typeof VaderTrainerConfig>;
 export type VaderTrainerConfigInput = z.input<typeof VaderTrainerConfig>;
-
-export const FitOptions = z.strictObject({
-  prompts: z.array(z.string().min(1, { error: "must not be empty" })).min(1, { error: "must list at least one prompt" }),
-  steps: wholeNumber(1, 1_000_000).default(20),
-  /** Folder that receives metrics.jsonl (one line per step) and the LoRA weights. */
-  runDirectory: z.string().min(1).optional(),
-  /** Save LoRA weights every N steps (and always at the end) when runDirectory is set. */
-  saveEvery: wholeNumber(1, 1_000_000).optional(),
-});
-export type FitOptions = z.output<typeof FitOptions>;
-export type FitOptionsInput = z.input<typeof FitOptions>;
-
-export const StepMetrics = z.strictObject({
-  step: z.number().int().positive(),
-  reward: z.strictObject({ mean: z.number(), std: z.number() }),
-  loss: z.number(),
-  gradNorm: z.number(),
-  lr: z.number(),
-  seconds: z.number().nonnegative(),
-  /** Peak resident memory of the Python process so far, in bytes. */
-  peakMemoryBytes: z.number().nonnegative(),
-});
-export type StepMetrics = z.output<typeof StepMetrics>;

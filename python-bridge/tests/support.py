@@ -1,0 +1,43 @@
+"""Builders shared by the tests: models, schedulers, rewards and trainers from wire-form configs,
+with the zod-generated defaults filled in exactly as the bridge fills them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from vader_bridge.device import resolve_placement
+from vader_bridge.models import AdapterSettings, TextToVideoModel, create_model
+from vader_bridge.rewards import build_reward
+from vader_bridge.schedulers import build_scheduler
+from vader_bridge.trainers import VaderTrainer, create_trainer
+
+QUICK_DDIM = {"name": "ddim", "steps": 4, "eta": 1.0}
+BRIGHTNESS = {"kind": "named", "name": "brightness", "options": {}}
+
+
+def tiny_model(device: str = "auto", precision: str = "auto", **options: Any) -> TextToVideoModel:
+    """A tiny text-to-video model; `device` "auto" means CUDA when there is one, so these tests run there too."""
+    return create_model({"kind": "tiny", "family": "text-to-video", "options": {"seed": 0, **options}}, resolve_placement(device, precision))
+
+
+def scheduler(model: TextToVideoModel, steps: int = 4, eta: float = 1.0):
+    return build_scheduler({"name": "ddim", "steps": steps, "eta": eta}, model.noise_schedule)
+
+
+def add_adapter(model: TextToVideoModel, name: str = "default", *, rank: int = 4, alpha: float | None = None, seed: int = 0) -> None:
+    model.add_adapter(name, AdapterSettings(rank=rank, alpha=alpha, target_modules=["to_q", "to_k", "to_v", "to_out.0"]), seed=seed)
+
+
+def vader_trainer(model: TextToVideoModel, reward: dict = BRIGHTNESS, **config: Any) -> VaderTrainer:
+    """A VADER trainer from wire-form config (camelCase), every other field at its zod default."""
+    return create_trainer("vader", model, build_reward(reward), config)
+
+
+def perturb_adapter(model: TextToVideoModel, seed: int, name: str | None = None) -> None:
+    """Stand-in for training: visible, reproducible LoRA weights."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for parameter in model.adapter_parameters(name):
+            parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.3)

@@ -1,0 +1,47 @@
+"""trainer.create and trainer.fit: any registered algorithm, one shared fit loop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..call import Call, Handler
+from ..run_directory import RunDirectory
+from ..trainers import Trainer, create_trainer
+from .context import BridgeContext
+from .models import model_info
+
+
+def methods(context: BridgeContext) -> dict[str, Handler]:
+    handles = context.handles
+
+    def create(params: dict[str, Any], call: Call) -> dict[str, Any]:
+        model = handles.get(params["model"], "model")
+        reward = context.rewards.build(params["reward"])
+        trainer = create_trainer(params["algorithm"], model, reward, params["config"])
+        return {"handle": handles.add("trainer", trainer), "model": model_info(params["model"], model)}
+
+    def fit(params: dict[str, Any], call: Call) -> dict[str, Any]:
+        trainer: Trainer = handles.get(params["handle"], "trainer")
+        steps, save_every, directory_path = params["steps"], params.get("saveEvery"), params.get("runDirectory")
+        run = RunDirectory(directory_path) if directory_path else None
+        adapter = trainer.model.active_adapter
+        call.emit("fit-start", {"steps": steps})
+        last, lora_path, completed = None, None, 0
+        for index in range(steps):
+            if call.cancelled:
+                break  # at a step boundary: the last completed step is fully on disk
+            last = trainer.step(params["prompts"])
+            completed = index + 1
+            if run:
+                run.append_metrics(last)
+                if save_every and completed % save_every == 0:
+                    lora_path = run.save_lora(trainer.model, adapter)
+            call.emit("fit-delta", last)
+        if run and completed > 0 and (save_every is None or completed % save_every != 0):
+            lora_path = run.save_lora(trainer.model, adapter)
+        call.emit("fit-end", {"steps": completed})
+        saved = f"; the metrics and LoRA of step {completed} are in {directory_path}" if run and completed else ""
+        call.raise_if_cancelled(f"after {completed} of {steps} steps{saved}")
+        return {"steps": completed, "last": last, "loraPath": lora_path}
+
+    return {"trainer.create": create, "trainer.fit": fit}

@@ -1,0 +1,266 @@
+"""The model contract: what the sampling loop and every trainer code against.
+
+A family (`@register("model", name)`) implements the abstract methods for its parts; the
+adapter bookkeeping, description, fingerprint and device handling are shared here, because every
+family carries peft LoRA adapters on one denoiser module.
+
+Tensors in and out of the contract are float32 (`placement.compute_dtype`) on `device`, frames in
+[0, 1]; inside, the frozen weights may run in half precision (see device.py), LoRA weights in fp32.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, ClassVar, Iterator
+
+import torch
+
+from ..device import Placement, dtype_name
+from ..schedulers.noise_schedule_guards import repair_noise_schedule
+from . import lora_adapter
+
+
+@dataclass
+class PromptEmbeddings:
+    """Encoded prompts; `unconditional` (the empty prompt, one per video) only when guidance needs it."""
+
+    conditional: torch.Tensor
+    unconditional: torch.Tensor | None = None
+
+    def __len__(self) -> int:
+        return int(self.conditional.shape[0])
+
+
+@dataclass(frozen=True)
+class AdapterSettings:
+    rank: int
+    alpha: float | None
+    target_modules: list[str]
+
+
+class VideoModel(ABC):
+    """A text-to-video diffusion model with named LoRA adapters on its denoiser."""
+
+    family: ClassVar[str]
+    Config: ClassVar[type]  # the options of a tiny model of this family (random weights from a seed)
+    # model_index.json `_class_name`s of diffusers pipelines whose folders this family loads.
+    pipeline_class_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, *, noise_schedule: dict[str, Any], frames: int, height: int, width: int, placement: Placement):
+        # Public keys only: diffusers adds bookkeeping ("_class_name", "_use_default_values") on save/load.
+        public = {key: value for key, value in noise_schedule.items() if not key.startswith("_")}
+        self.noise_schedule, self.notes = repair_noise_schedule(public)
+        self.frames, self.height, self.width = frames, height, width
+        self.placement = placement
+        self._adapters: dict[str, Any] = {}  # name -> peft LoraConfig
+        self._active: str | None = None
+
+    # ---- construction and saving (per family) --------------------------------------------------
+
+    @classmethod
+    @abstractmethod
+    def tiny(cls, config: Any, placement: Placement) -> "VideoModel":
+        """Random weights from `config.seed`, deterministic: for tests and offline demos."""
+
+    @classmethod
+    @abstractmethod
+    def load(cls, directory: str, placement: Placement) -> "VideoModel":
+        """A folder written by `save`, or a checkpoint of this family in diffusers' layout."""
+
+    @abstractmethod
+    def save(self, directory: str) -> None:
+        """The base weights (never the adapters: those are saved apart with `save_adapter`)."""
+
+    # ---- description ---------------------------------------------------------------------------
+
+    @abstractmethod
+    def parts(self) -> dict[str, torch.nn.Module]:
+        """Every module with weights, by name: what save and fingerprint cover."""
+
+    @property
+    @abstractmethod
+    def denoiser(self) -> torch.nn.Module:
+        """The module that carries the LoRA adapters."""
+
+    @property
+    @abstractmethod
+    def latent_shape(self) -> list[int]:
+        """[C, F, h, w] of one video's latents."""
+
+    @property
+    def device(self) -> torch.device:
+        return self.placement.device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """The dtype of the frozen weights (adapters are always fp32)."""
+        return self.placement.weights_dtype
+
+    def info(self) -> dict[str, Any]:
+        """Plain JSON (wire names) for handles and run records."""
+        parts = self.parts()
+        return {
+            "family": self.family,
+            "frames": self.frames,
+            "height": self.height,
+            "width": self.width,
+            "device": str(self.device),
+            "weightsDtype": dtype_name(self.dtype),
+            "adapterDtype": dtype_name(self.placement.adapter_dtype),
+            "parameters": {
+                "total": sum(p.numel() for part in parts.values() for p in part.parameters()),
+                "trainable": sum(p.numel() for part in parts.values() for p in part.parameters() if p.requires_grad),
+            },
+            "adapters": {name: self.describe_adapter(name) for name in sorted(self._adapters)},
+            "activeAdapter": self._active,
+            "notes": list(self.notes),
+        }
+
+    def fingerprint(self) -> dict[str, Any]:
+        """SHA-256 over the base weights, and over each adapter's weights, so callers can prove what changed."""
+        base, every_adapter = hashlib.sha256(), hashlib.sha256()
+        per_adapter = {name: hashlib.sha256() for name in self._adapters}
+        for part_name, part in sorted(self.parts().items()):
+            # peft moves a wrapped layer's weight to `<layer>.base_layer.weight`: same weight, same digest.
+            weights = {name.replace(".base_layer", ""): tensor for name, tensor in part.state_dict().items()}
+            for name, tensor in sorted(weights.items()):
+                data = tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes()
+                updates = [(base, name)]
+                if lora_adapter.is_lora_parameter_name(name):
+                    # An adapter's digest leaves its own name out: the same weights under another name match.
+                    updates = [(every_adapter, name)] + [(per_adapter[adapter], name.replace(f".{adapter}.", "."))
+                                                         for adapter in per_adapter if lora_adapter.is_adapter_parameter_name(name, adapter)]
+                for digest, key in updates:
+                    digest.update(f"{part_name}.{key}".encode())
+                    digest.update(data)
+        return {
+            "base": base.hexdigest(),
+            "lora": every_adapter.hexdigest() if self._adapters else None,
+            "adapters": {name: digest.hexdigest() for name, digest in per_adapter.items()},
+        }
+
+    # ---- compute (per family) ------------------------------------------------------------------
+
+    @abstractmethod
+    def encode_prompts(self, prompts: list[str], *, unconditional: bool = False) -> PromptEmbeddings:
+        """Frozen text embeddings (no graph); with `unconditional`, the empty prompt's as well."""
+
+    def initial_latents(self, batch: int, generator: torch.Generator) -> torch.Tensor:
+        """x_T ~ N(0, I), drawn in fp32 on the generator's device and moved: a seed means the same noise anywhere."""
+        noise = torch.randn([batch, *self.latent_shape], generator=generator, dtype=torch.float32, device=generator.device)
+        return noise.to(self.device, self.placement.compute_dtype)
+
+    @abstractmethod
+    def denoise(self, latents: torch.Tensor, timestep: torch.Tensor, text: torch.Tensor, *, checkpointing: bool) -> torch.Tensor:
+        """The denoiser's raw output for a (possibly doubled) batch, in `placement.compute_dtype`."""
+
+    def predict_noise(
+        self,
+        latents: torch.Tensor,
+        timestep: torch.Tensor,
+        embeddings: PromptEmbeddings,
+        *,
+        guidance_scale: float = 1.0,
+        checkpointing: bool = False,
+    ) -> torch.Tensor:
+        """The model's prediction at `timestep`, with classifier-free guidance when guidance_scale > 1."""
+        if guidance_scale > 1.0:
+            if embeddings.unconditional is None:
+                raise ValueError("guidance_scale > 1 needs unconditional embeddings: encode_prompts(..., unconditional=True)")
+            # Unconditional first, as diffusers' pipelines do, so a batch splits as (uncond, cond).
+            text = torch.cat([embeddings.unconditional, embeddings.conditional])
+            unconditional, conditional = self.denoise(torch.cat([latents, latents]), timestep, text, checkpointing=checkpointing).chunk(2)
+            return unconditional + guidance_scale * (conditional - unconditional)
+        return self.denoise(latents, timestep, embeddings.conditional, checkpointing=checkpointing)
+
+    @abstractmethod
+    def decode_frames(self, latents: torch.Tensor, frame_indices: list[int] | None = None) -> torch.Tensor:
+        """Frames [B, F', 3, H, W] in [0, 1], differentiable; only `frame_indices` when given."""
+
+    @abstractmethod
+    def encode_videos(self, frames: torch.Tensor) -> torch.Tensor:
+        """Frames [B, F, 3, H, W] in [0, 1] -> latents [B, C, F, h, w] (for preference and data-driven trainers)."""
+
+    # ---- named LoRA adapters (shared) ----------------------------------------------------------
+
+    @property
+    def adapter_names(self) -> list[str]:
+        return sorted(self._adapters)
+
+    @property
+    def active_adapter(self) -> str | None:
+        return self._active
+
+    def describe_adapter(self, name: str) -> dict[str, Any]:
+        description = lora_adapter.describe_lora(self._require_adapter(name))
+        return {"rank": description["rank"], "alpha": description["alpha"], "targetModules": description["target_modules"]}
+
+    def add_adapter(self, name: str, settings: AdapterSettings, *, seed: int = 0) -> None:
+        """A fresh LoRA (B = 0, so the model starts as the base), made the active adapter."""
+        if name in self._adapters:
+            raise ValueError(f"this model already has an adapter named {name!r} ({self.describe_adapter(name)}); "
+                             "delete_adapter() it first or pick another name")
+        config = lora_adapter.lora_config(settings.rank, settings.alpha, settings.target_modules)
+        lora_adapter.inject_lora(self.denoiser, name, config, seed=seed)
+        self._adapters[name] = config
+        self.set_active_adapter(name)
+
+    def delete_adapter(self, name: str) -> None:
+        self._require_adapter(name)
+        lora_adapter.delete_lora(self.denoiser, name)
+        del self._adapters[name]
+        self.set_active_adapter(None if self._active == name else self._active)
+
+    def set_active_adapter(self, name: str | None) -> None:
+        """The adapter that sampling runs and training trains; None runs the base model."""
+        if name is not None:
+            self._require_adapter(name)
+        if self._adapters:
+            lora_adapter.activate(self.denoiser, name)
+        self._active = name
+
+    @contextmanager
+    def adapters_disabled(self) -> Iterator[None]:
+        """The base model for the duration (Diffusion-DPO's reference), without touching adapter weights."""
+        with lora_adapter.adapters_disabled(self.denoiser):
+            yield
+
+    def adapter_parameters(self, name: str | None = None) -> list[torch.nn.Parameter]:
+        """The LoRA weights of adapter `name` (default: the active one)."""
+        name = name if name is not None else self._active
+        if name is None:
+            return []
+        self._require_adapter(name)
+        return lora_adapter.adapter_parameters(self.denoiser, name)
+
+    def adapter_state_dict(self, name: str) -> dict[str, torch.Tensor]:
+        self._require_adapter(name)
+        return lora_adapter.lora_state_dict(self.denoiser, name)
+
+    def save_adapter(self, name: str, directory: str) -> str:
+        """peft's adapter_model.safetensors + adapter_config.json; returns the weights path."""
+        config = self._require_adapter(name)
+        return lora_adapter.write_lora_files(directory, lora_adapter.lora_state_dict(self.denoiser, name), config)
+
+    def load_adapter(self, name: str, directory: str) -> None:
+        """Loads saved LoRA weights strictly into adapter `name` (added with the saved settings if absent)."""
+        config, state = lora_adapter.read_lora_files(directory)
+        saved = lora_adapter.describe_lora(config)
+        if name not in self._adapters:
+            settings = AdapterSettings(rank=saved["rank"], alpha=saved["alpha"], target_modules=saved["target_modules"])
+            self.add_adapter(name, settings)
+        elif lora_adapter.describe_lora(self._adapters[name]) != saved:
+            raise ValueError(
+                f"the LoRA in {directory} ({saved}) differs from this model's adapter {name!r} "
+                f"({lora_adapter.describe_lora(self._adapters[name])}); delete_adapter({name!r}) first or load it under another name"
+            )
+        lora_adapter.load_lora_state(self.denoiser, name, state)
+
+    def _require_adapter(self, name: str) -> Any:
+        if name not in self._adapters:
+            known = ", ".join(repr(known) for known in sorted(self._adapters)) or "none yet"
+            raise ValueError(f"this model has no adapter named {name!r} (adapters: {known}); add_adapter() or load_adapter() first")
+        return self._adapters[name]

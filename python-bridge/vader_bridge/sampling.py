@@ -1,0 +1,101 @@
+"""The one sampling loop, shared by `model.sample` and every trainer.
+
+diffusers' pipeline `__call__` is no_grad, so the rollout is our own loop over the scheduler's
+timesteps. Truncated backprop (VADER's stop_grad for t > K) lives here, outside the model: the
+first steps - K denoiser calls run without graph, the last K with it. x_T does not depend on the
+weights, so the gradient reaches them only through those last K predictions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from .models.contract import PromptEmbeddings, VideoModel
+from .schedulers import NoiseScheduler, SchedulerStep
+
+
+@dataclass
+class Trajectory:
+    """What a rollout produced: the final latents, and on request the chain and its log-probabilities."""
+
+    latents: torch.Tensor  # x_0 latents [B, C, F, h, w]
+    timesteps: list[int]
+    states: list[torch.Tensor] = field(default_factory=list)  # x_T ... x_0, detached (record_states=True)
+    log_probs: torch.Tensor | None = None  # [B, steps]: log p(x_{t-1} | x_t) of each step taken (with_log_probs=True)
+
+
+def denoising_step(
+    model: VideoModel,
+    scheduler: NoiseScheduler,
+    latents: torch.Tensor,
+    timestep: torch.Tensor,
+    embeddings: PromptEmbeddings,
+    *,
+    guidance_scale: float = 1.0,
+    checkpointing: bool = False,
+    generator: torch.Generator | None = None,
+    prev_sample: torch.Tensor | None = None,
+    with_log_prob: bool = False,
+) -> SchedulerStep:
+    """One step x_t -> x_{t-1}: the model's (guided) prediction, then the scheduler's update.
+
+    With `prev_sample` (a stored step of an earlier rollout) nothing is drawn: the result scores
+    that sample under the current model, as policy-gradient trainers need.
+    """
+    model_input = scheduler.scale_model_input(latents, timestep)
+    prediction = model.predict_noise(model_input, timestep, embeddings, guidance_scale=guidance_scale, checkpointing=checkpointing)
+    return scheduler.step(prediction, timestep, latents, generator=generator, prev_sample=prev_sample, with_log_prob=with_log_prob)
+
+
+def rollout(
+    model: VideoModel,
+    scheduler: NoiseScheduler,
+    embeddings: PromptEmbeddings,
+    *,
+    generator: torch.Generator,
+    guidance_scale: float = 1.0,
+    grad_last_steps: int = 0,
+    checkpointing: bool = False,
+    record_states: bool = False,
+    with_log_probs: bool = False,
+    initial_latents: torch.Tensor | None = None,
+) -> Trajectory:
+    """Sample latents, keeping autograd graph only through the last `grad_last_steps` steps."""
+    steps = scheduler.steps
+    if isinstance(grad_last_steps, bool) or not isinstance(grad_last_steps, int) or not 0 <= grad_last_steps <= steps:
+        raise ValueError(f"grad_last_steps must be a whole number from 0 to the scheduler's steps ({steps}), got {grad_last_steps!r}")
+    latents = initial_latents if initial_latents is not None else model.initial_latents(len(embeddings), generator)
+    latents = latents * scheduler.init_noise_sigma
+    timesteps = scheduler.timesteps()
+    states = [latents.detach()] if record_states else []
+    log_probs = []
+    first_grad_step = steps - grad_last_steps
+    for index, timestep in enumerate(timesteps):
+        with torch.set_grad_enabled(torch.is_grad_enabled() and index >= first_grad_step):
+            step = denoising_step(model, scheduler, latents, timestep, embeddings, guidance_scale=guidance_scale,
+                                  checkpointing=checkpointing, generator=generator, with_log_prob=with_log_probs)
+        latents = step.prev_sample
+        if record_states:
+            states.append(latents.detach())
+        if with_log_probs:
+            log_probs.append(step.log_prob)
+    return Trajectory(
+        latents=latents,
+        timesteps=[int(timestep) for timestep in timesteps],
+        states=states,
+        log_probs=torch.stack(log_probs, dim=1) if with_log_probs else None,
+    )
+
+
+def sample_videos(
+    model: VideoModel, scheduler: NoiseScheduler, prompts: list[str], *, seed: int, guidance_scale: float = 1.0
+) -> torch.Tensor:
+    """Videos for display: uint8 [B, F, H, W, 3] on the CPU, no graph."""
+    generator = torch.Generator().manual_seed(int(seed))
+    with torch.no_grad():
+        embeddings = model.encode_prompts(prompts, unconditional=guidance_scale > 1.0)
+        trajectory = rollout(model, scheduler, embeddings, generator=generator, guidance_scale=guidance_scale)
+        frames = model.decode_frames(trajectory.latents)
+    return (frames * 255).round().to(torch.uint8).permute(0, 1, 3, 4, 2).contiguous().cpu()

@@ -1,0 +1,89 @@
+"""What every trainer is: a config object, `train_step()`, and its own metrics beside a shared core.
+
+A trainer codes against the model contract (models/contract.py) and the one sampling loop
+(sampling.py) only. `step` wraps the algorithm's `train_step` with what every algorithm reports
+the same way: step number, seconds, learning rate, loss, gradient norm, peak memory, reward
+queries so far and the reward's mean and spread; the algorithm adds its own `details`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import torch
+
+from ..device import peak_memory_bytes
+from ..models.contract import AdapterSettings, VideoModel
+from ..rewards import Reward
+
+
+@dataclass
+class StepOutcome:
+    """What one optimizer step of an algorithm produced."""
+
+    loss: float
+    grad_norm: float
+    rewards: torch.Tensor  # every reward score computed in the step (one per video queried)
+    details: dict[str, float] = field(default_factory=dict)  # the algorithm's own metrics, wire (camelCase) names
+
+
+class Trainer(ABC):
+    """Registered by algorithm (`@register("trainer", name)`); declares its config dataclass as `Config`."""
+
+    algorithm: ClassVar[str]
+    Config: ClassVar[type]
+
+    def __init__(self, model: VideoModel, reward: Reward, config: Any):
+        self.model, self.reward, self.config = model, reward.place(model.device), config
+        self.steps_done = 0
+        self.reward_queries = 0
+        self.optimizer: torch.optim.Optimizer | None = None
+
+    @abstractmethod
+    def train_step(self, prompts: list[str]) -> StepOutcome:
+        """One optimizer step on LoRA weights."""
+
+    def step(self, prompts: list[str]) -> dict[str, Any]:
+        """One step and its metrics, in wire form (src/specs/metrics.ts)."""
+        if not isinstance(prompts, (list, tuple)) or not prompts or not all(isinstance(p, str) for p in prompts):
+            raise ValueError(f"step needs a non-empty list of prompt strings, got {prompts!r}")
+        started = time.perf_counter()
+        outcome = self.train_step(list(prompts))
+        self.steps_done += 1
+        self.reward_queries += int(outcome.rewards.numel())
+        rewards = outcome.rewards.detach().float()
+        return {
+            "step": self.steps_done,
+            "seconds": time.perf_counter() - started,
+            "lr": self.optimizer.param_groups[0]["lr"] if self.optimizer is not None else 0.0,
+            "loss": float(outcome.loss),
+            "gradNorm": float(outcome.grad_norm),
+            "peakMemoryBytes": peak_memory_bytes(self.model.device),
+            "rewardQueries": self.reward_queries,
+            "reward": {"mean": rewards.mean().item(), "std": rewards.std(unbiased=False).item()},
+            "details": dict(outcome.details),
+        }
+
+    # ---- shared pieces -------------------------------------------------------------------------
+
+    def train_adapter(self, name: str, settings: AdapterSettings, *, seed: int) -> list[torch.nn.Parameter]:
+        """Adapter `name` made active (added with `settings` if the model lacks it; an existing one trains as it is)."""
+        if name not in self.model.adapter_names:
+            self.model.add_adapter(name, settings, seed=seed)
+        self.model.set_active_adapter(name)
+        return self.model.adapter_parameters(name)
+
+    def apply_gradients(self, parameters: list[torch.nn.Parameter], max_grad_norm: float) -> float:
+        """Clip, take the optimizer step, clear the gradients; returns the norm before clipping."""
+        assert self.optimizer is not None, "create self.optimizer before apply_gradients"
+        grad_norm = torch.nn.utils.clip_grad_norm_(parameters, max_grad_norm).item()
+        if not math.isfinite(grad_norm):
+            self.optimizer.zero_grad(set_to_none=True)
+            raise FloatingPointError(f"the LoRA gradient norm is {grad_norm}; the step was not taken (try a lower lr)")
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        return grad_norm

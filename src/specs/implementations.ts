@@ -1,0 +1,28 @@
+// The built-in implementations of each noun and the schema of each one's own config. Python
+// registers the same names (a test checks both lists agree) and builds each config object from
+// the JSON Schema generated from these. Adding a built-in = its Python file + one line here.
+import { DdimOptions } from "../specs/scheduler-config.js";
+import { TextToVideoTinyOptions } from "./model-config.js";
+import { BrightnessOptions, NoOptions, TestingExceptionOptions } from "./reward-options.js";
+import { VaderTrainerConfig } from "./trainers/vader-config.js";
+
+export const IMPLEMENTATIONS = {
+  /** A family's schema is the options of its tiny (random-weight) model. */
+  model: { "text-to-video": TextToVideoTinyOptions },
+  /** A scheduler's schema is its `options` (steps and eta are common to all: SchedulerConfig). */
+  scheduler: { ddim: DdimOptions },
+  reward: {
+    brightness: BrightnessOptions,
+    colorfulness: NoOptions,
+    contrast: NoOptions,
+    saturation: NoOptions,
+    /** Raises on purpose, for tests of error paths. */
+    "testing-exception": TestingExceptionOptions,
+  },
+  trainer: { vader: VaderTrainerConfig },
+} as const;
+
+export type ImplementationKind = keyof typeof IMPLEMENTATIONS;
+
+/** Names of the built-in rewards the bridge registers (python-bridge/vader_bridge/rewards). */
+export const BUILT_IN_REWARDS = Object.keys(IMPLEMENTATIONS.reward) as (keyof typeof IMPLEMENTATIONS.reward)[];

@@ -1,0 +1,57 @@
+import { z } from "zod";
+import { implementationName } from "./names.js";
+
+/** Options of a tiny text-to-video model (random weights from `seed`): tests and the offline demo. */
+export const TextToVideoTinyOptions = z.strictObject({
+  seed: z.number().int().nonnegative().default(0),
+  frames: z.number().int().min(1).max(64).default(8),
+  height: z.number().int().min(8).max(512).multipleOf(4, { error: "must be a multiple of 4 (the VAE halves it, the UNet halves it again)" }).default(32),
+  width: z.number().int().min(8).max(512).multipleOf(4, { error: "must be a multiple of 4 (the VAE halves it, the UNet halves it again)" }).default(32),
+});
+
+/**
+ * Where a model runs. "auto": the first CUDA device when there is one, else the CPU; precision
+ * "auto": bf16 (fp16 on cards without bf16) frozen weights on CUDA, fp32 on the CPU. LoRA weights
+ * and the optimizer always stay fp32.
+ */
+export const PlacementOptions = {
+  device: z
+    .string()
+    .regex(/^(auto|cpu|cuda(:\d+)?)$/, { error: "must be \"auto\", \"cpu\", \"cuda\" or \"cuda:N\"" })
+    .default("auto"),
+  precision: z.enum(["auto", "fp32", "fp16", "bf16"]).default("auto"),
+};
+
+/** Where a model comes from: a tiny model of a family (its options checked by that family's schema), or a folder. */
+export const ModelSource = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("tiny"),
+    family: implementationName("model family", "text-to-video").default("text-to-video"),
+    options: z.record(z.string(), z.unknown()).default({}),
+  }),
+  /** A folder written by Model.save, or a diffusers checkpoint; the family is read from disk. */
+  z.strictObject({ kind: z.literal("directory"), directory: z.string().min(1) }),
+]);
+
+export const ModelCreateParams = z.strictObject({ source: ModelSource, ...PlacementOptions });
+
+const AdapterInfo = z.strictObject({ rank: z.number().int(), alpha: z.number(), targetModules: z.array(z.string()) });
+
+export const ModelInfo = z.strictObject({
+  handle: z.string(),
+  family: z.string(),
+  frames: z.number().int().positive(),
+  height: z.number().int().positive(),
+  width: z.number().int().positive(),
+  /** Where the weights actually are, and in which dtypes. */
+  device: z.string(),
+  weightsDtype: z.string(),
+  adapterDtype: z.string(),
+  parameters: z.strictObject({ total: z.number().int(), trainable: z.number().int() }),
+  /** LoRA adapters by name; `activeAdapter` is the one sampling runs and training trains (null: the base model). */
+  adapters: z.record(z.string(), AdapterInfo),
+  activeAdapter: z.string().nullable(),
+  /** What Python changed on load and why (e.g. a repaired noise schedule). */
+  notes: z.array(z.string()),
+});
+export type ModelInfo = z.output<typeof ModelInfo>;

@@ -1,0 +1,8 @@
+import { z } from "zod";
+
+/** The name of a registered implementation (a reward, scheduler, family or algorithm): lowercase, dashes. */
+export const implementationName = (kind: string, example: string) =>
+  z.string().regex(/^[a-z][a-z0-9-]*$/, { error: `must be ${/^[aeiou]/.test(kind) ? "an" : "a"} ${kind} name such as "${example}" (lowercase, dashes)` });
+
+/** An SDK handle id, such as "model-1". */
+export const HandleId = z.string().regex(/^[a-z]+-\d+$/, { error: "must be a handle id such as \"model-1\"" });

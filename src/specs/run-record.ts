@@ -1,0 +1,16 @@
+import { z } from "zod";
+import { StepMetrics } from "./metrics.js";
+
+/** What a run directory holds, as `Run.load` returns it (python-bridge/vader_bridge/run_directory.py owns the files). */
+export const RunRecord = z.strictObject({
+  directory: z.string(),
+  /** config.json: the resolved job, or null if the run never wrote one. */
+  config: z.record(z.string(), z.unknown()).nullable(),
+  /** metrics.jsonl, one record per completed step. */
+  metrics: z.array(StepMetrics),
+  /** lora/ (peft's adapter files), or null before the first save point. */
+  loraDirectory: z.string().nullable(),
+  /** Sample GIFs by name ("before-0" -> ".../before-0.gif"). */
+  samples: z.record(z.string(), z.string()),
+});
+export type RunRecord = z.output<typeof RunRecord>;

@@ -1,0 +1,81 @@
+// One trainer handle for every algorithm: created in Python on the first fit, `fit` streams that
+// algorithm's metrics, `dispose` frees it. Per-algorithm factories (trainer.ts) only validate a
+// config and pick the metrics schema.
+import type { z } from "zod";
+import { ConfigError } from "../errors.js";
+import type { Model } from "../model/model.js";
+import type { Reward } from "../reward/reward.js";
+import { FitOptions, type FitOptionsInput } from "../specs/fit-options.js";
+import type { StepMetrics } from "../specs/metrics.js";
+import { RemoteHandle } from "../transport/remote-handle.js";
+import { eventsNamed } from "../transport/stream-events.js";
+
+export interface FitResult<Metrics extends StepMetrics = StepMetrics> {
+  steps: number;
+  last: Metrics | null;
+  loraPath: string | null;
+}
+
+/** A fit in progress: iterate it for per-step metrics; `result` settles when Python finishes. */
+export interface FitRun<Metrics extends StepMetrics = StepMetrics> extends AsyncIterable<Metrics> {
+  readonly result: Promise<FitResult<Metrics>>;
+}
+
+class PythonTrainer extends RemoteHandle {
+  static async create(algorithm: string, model: Model, reward: Reward, config: Record<string, unknown>): Promise<PythonTrainer> {
+    const created = await model.bridge.call("trainer.create", { algorithm, model: model.handle, reward: reward.spec, config });
+    model.updateInfo(created.model);
+    return new PythonTrainer(model.bridge, created.handle);
+  }
+}
+
+export class RemoteTrainer<Config extends Record<string, unknown>, Metrics extends StepMetrics> implements AsyncDisposable {
+  private remote: Promise<PythonTrainer> | undefined;
+
+  constructor(
+    readonly algorithm: string,
+    readonly model: Model,
+    readonly reward: Reward,
+    /** The resolved config, every default filled in: what a run directory records. */
+    readonly config: Config,
+    private readonly metrics: z.ZodType<Metrics>,
+  ) {}
+
+  /**
+   * Trains for `steps` optimizer steps, streaming one metrics record per step. The LoRA and the
+   * optimizer live on in Python, so a second fit continues where the first stopped. Aborting
+   * `signal` stops at the next step boundary with that step's metrics and LoRA saved; the run
+   * then rejects with AbortError.
+   */
+  fit(options: FitOptionsInput & { signal?: AbortSignal }): FitRun<Metrics> {
+    const { signal, ...data } = options;
+    const parsed = FitOptions.safeParse(data);
+    if (!parsed.success) throw ConfigError.fromZod("fit options", parsed.error);
+    this.remote ??= PythonTrainer.create(this.algorithm, this.model, this.reward, this.config).catch((error: unknown) => {
+      this.remote = undefined; // let a later fit try again
+      throw error;
+    });
+    const stream = this.remote.then((remote) => this.model.bridge.stream("trainer.fit", { ...parsed.data, handle: remote.handle }, { signal }));
+    const result = stream.then(async ({ result: fitted }) => {
+      const { last, ...rest } = await fitted;
+      return { ...rest, last: last === null ? null : this.metrics.parse(last) };
+    });
+    result.catch(() => undefined); // observed through the iterator or `result`, whichever the caller uses
+    const steps = this.parsed(eventsNamed(stream, "fit-delta"));
+    return { result, [Symbol.asyncIterator]: () => steps };
+  }
+
+  private async *parsed(steps: AsyncIterable<StepMetrics>): AsyncGenerator<Metrics> {
+    for await (const step of steps) yield this.metrics.parse(step);
+  }
+
+  async dispose(): Promise<void> {
+    const remote = this.remote;
+    this.remote = undefined;
+    if (remote) await (await remote.catch(() => undefined))?.dispose();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose();
+  }
+}
