@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from support import add_adapter, perturb_adapter, scheduler
-from vader_bridge.device import Placement
+from vader_bridge.device import Placement, resolve_device
 from vader_bridge.models import TextToVideoModel, create_model
 from vader_bridge.models.tiny_text_to_video import tiny_components
 from vader_bridge.rewards import build_reward
@@ -20,7 +20,7 @@ from vader_bridge.sampling import denoising_step, rollout
 from vader_bridge.schedulers import ddim
 
 STEPS = 4
-FLOAT64 = Placement(torch.device("cpu"), torch.float64, adapter_dtype=torch.float64)
+FLOAT64 = Placement(resolve_device("auto"), torch.float64, adapter_dtype=torch.float64)
 BRIGHTNESS = build_reward({"kind": "named", "name": "brightness", "options": {}})
 
 
@@ -75,7 +75,7 @@ def test_autograd_through_the_last_k_steps_matches_finite_differences(model, k):
     gradient = autograd_gradient(model, k)
     generator = torch.Generator().manual_seed(k)
     for _ in range(2):  # two random directions through all LoRA weights
-        direction = [torch.randn(g.shape, generator=generator, dtype=torch.float64) for g in gradient]
+        direction = [torch.randn(g.shape, generator=generator, dtype=torch.float64).to(g.device) for g in gradient]
         by_autograd = sum((g * d).sum() for g, d in zip(gradient, direction)).item()
         by_differences = directional_derivative(model, k, direction)
         assert by_autograd != 0
@@ -84,7 +84,8 @@ def test_autograd_through_the_last_k_steps_matches_finite_differences(model, k):
 
 def test_truncation_really_truncates(model):
     """K=1 is not the full derivative (the full chain's is much larger): the two must differ."""
-    direction = [torch.randn(g.shape, generator=torch.Generator().manual_seed(9), dtype=torch.float64) for g in autograd_gradient(model, 1)]
+    generator = torch.Generator().manual_seed(9)
+    direction = [torch.randn(g.shape, generator=generator, dtype=torch.float64).to(g.device) for g in autograd_gradient(model, 1)]
     truncated, full = directional_derivative(model, 1, direction), directional_derivative(model, STEPS, direction)
     assert abs(full - truncated) > 1e-3 * abs(full)
 

@@ -29,7 +29,7 @@ from .protocol import ConfigInvalid, Issue
 
 SCHEMA_PATH = Path(__file__).with_name("protocol_schema.json")
 T = TypeVar("T")
-Path_ = tuple[str | int, ...]
+FieldPath = tuple[str | int, ...]
 
 
 @functools.cache
@@ -44,10 +44,6 @@ def method_params_schema(method: str) -> dict[str, Any] | None:
 
 def built_in_config_schema(kind: str, name: str) -> dict[str, Any] | None:
     return protocol_schema()["configs"].get(kind, {}).get(name)
-
-
-def built_in_names(kind: str) -> list[str]:
-    return sorted(protocol_schema()["configs"].get(kind, {}))
 
 
 # JSON numbers are finite; msgpack can carry NaN and infinities, which no schema bound would catch.
@@ -76,7 +72,7 @@ def _validator(schema: Mapping[str, Any]) -> Any:
     return entry[1]
 
 
-def checked(schema: Mapping[str, Any], value: Any, where: Path_ = ()) -> Any:
+def checked(schema: Mapping[str, Any], value: Any, where: FieldPath = ()) -> Any:
     """`value` with the schema's defaults filled in, or ConfigInvalid naming every bad field."""
     filled = with_defaults(schema, _copy_containers(value), schema)
     validator = _validator(schema)
@@ -112,14 +108,22 @@ def _resolve(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str,
     return schema
 
 
-def _branch_for(branches: list[Mapping[str, Any]], value: Any, root: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """The branch of a oneOf/anyOf that `value` chose: by discriminator (const properties), else by fit."""
-    resolved = [_resolve(branch, root) for branch in branches]
+def _discriminated(branches: list[Mapping[str, Any]], value: Any) -> int | None:
+    """The index of the branch whose constant properties (zod's discriminator) `value` carries."""
     if isinstance(value, dict):
-        for branch in resolved:
+        for index, branch in enumerate(branches):
             constants = {name: sub["const"] for name, sub in branch.get("properties", {}).items() if "const" in sub}
             if constants and all(value.get(name) == constant for name, constant in constants.items()):
-                return branch
+                return index
+    return None
+
+
+def _branch_for(branches: list[Mapping[str, Any]], value: Any, root: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The branch of a oneOf/anyOf that `value` chose: by discriminator, else the first it fits."""
+    resolved = [_resolve(branch, root) for branch in branches]
+    chosen = _discriminated(resolved, value)
+    if chosen is not None:
+        return resolved[chosen]
     for branch in resolved:
         # A branch may $ref the root's $defs: validate it inside a schema that carries them.
         scoped = {"$defs": root["$defs"], "allOf": [branch]} if "$defs" in root else branch
@@ -153,31 +157,21 @@ def with_defaults(schema: Mapping[str, Any], value: Any, root: Mapping[str, Any]
 # ---- messages that read like zod's ----------------------------------------------------------
 
 
-def _issues(error: ValidationError, where: Path_) -> Iterable[Issue]:
+def _issues(error: ValidationError, where: FieldPath) -> Iterable[Issue]:
     if error.validator in ("oneOf", "anyOf") and error.context:
         branches = error.validator_value
-        chosen = _branch_index(branches, error.instance, error.schema)
+        chosen = _discriminated(branches, error.instance)
         if chosen is not None:
             for sub in error.context:
                 if sub.schema_path and sub.schema_path[0] == chosen:
                     yield from _issues(sub, where)
             return
-        yield Issue(where + tuple(error.absolute_path), _union_message(branches, error.schema))
+        yield Issue(where + tuple(error.absolute_path), _union_message(branches))
         return
     yield Issue(where + tuple(error.absolute_path), _message(error))
 
 
-def _branch_index(branches: list[Any], value: Any, schema: Mapping[str, Any]) -> int | None:
-    if not isinstance(value, dict):
-        return None
-    for index, branch in enumerate(branches):
-        constants = {name: sub["const"] for name, sub in branch.get("properties", {}).items() if "const" in sub}
-        if constants and all(value.get(name) == constant for name, constant in constants.items()):
-            return index
-    return None
-
-
-def _union_message(branches: list[Any], schema: Mapping[str, Any]) -> str:
+def _union_message(branches: list[Any]) -> str:
     forms = []
     for branch in branches:
         constants = [f"{name} = {json.dumps(sub['const'])}" for name, sub in branch.get("properties", {}).items() if "const" in sub]
@@ -189,22 +183,35 @@ def _got(value: Any) -> str:
     return json.dumps(value) if isinstance(value, (int, float, str, bool, type(None))) else type(value).__name__
 
 
+# Bounds as zod words them; the value given is appended.
+_BOUND_MESSAGES = {
+    "minimum": "must be at least {limit}",
+    "maximum": "must be at most {limit}",
+    "exclusiveMinimum": "must be greater than {limit}",
+    "exclusiveMaximum": "must be less than {limit}",
+    "multipleOf": "must be a multiple of {limit}",
+    "pattern": "must match {limit}",
+}
+_SIZE_MESSAGES = {
+    "minItems": "must list at least {limit} item(s)",
+    "maxItems": "must list at most {limit} item(s)",
+    "minLength": "must be at least {limit} character(s) long",
+}
+_TYPE_NAMES = {"integer": "whole number", "number": "finite number"}
+
+
 def _message(error: ValidationError) -> str:
     kind, limit, value = error.validator, error.validator_value, error.instance
-    if kind == "minimum":
-        return f"must be at least {limit} (got {_got(value)})"
-    if kind == "maximum":
-        return f"must be at most {limit} (got {_got(value)})"
-    if kind == "exclusiveMinimum":
-        return f"must be greater than {limit} (got {_got(value)})"
-    if kind == "exclusiveMaximum":
-        return f"must be less than {limit} (got {_got(value)})"
-    if kind == "multipleOf":
-        return f"must be a multiple of {limit} (got {_got(value)})"
+    if kind in _BOUND_MESSAGES:
+        return f"{_BOUND_MESSAGES[kind].format(limit=limit)} (got {_got(value)})"
+    if kind in _SIZE_MESSAGES:
+        return _SIZE_MESSAGES[kind].format(limit=limit)
     if kind == "type":
-        names = {"integer": "whole number", "number": "finite number"}
-        wanted = " or ".join(names.get(name, name) for name in (limit if isinstance(limit, list) else [limit]))
+        wanted = " or ".join(_TYPE_NAMES.get(name, name) for name in (limit if isinstance(limit, list) else [limit]))
         return f"must be {'an' if wanted[0] in 'aeiou' else 'a'} {wanted} (got {_got(value)})"
+    if kind in ("const", "enum"):
+        allowed = [limit] if kind == "const" else limit
+        return f"must be {' or '.join(json.dumps(option) for option in allowed)} (got {_got(value)})"
     if kind == "required":
         missing = [name for name in limit if isinstance(value, dict) and name not in value]
         return f"is missing required field(s) {', '.join(missing)}"
@@ -212,17 +219,6 @@ def _message(error: ValidationError) -> str:
         known = sorted(error.schema.get("properties", {}))
         unknown = sorted(set(value) - set(known)) if isinstance(value, dict) else []
         return f"has unknown field(s) {', '.join(unknown)}; accepted: {', '.join(known) or 'none'}"
-    if kind in ("const", "enum"):
-        allowed = [limit] if kind == "const" else limit
-        return f"must be {' or '.join(json.dumps(option) for option in allowed)} (got {_got(value)})"
-    if kind == "minItems":
-        return f"must list at least {limit} item(s)"
-    if kind == "maxItems":
-        return f"must list at most {limit} item(s)"
-    if kind == "minLength":
-        return f"must be at least {limit} character(s) long"
-    if kind == "pattern":
-        return f"must match {limit} (got {_got(value)})"
     return error.message
 
 
@@ -270,7 +266,7 @@ def to_wire(config: Any) -> Any:
     return config
 
 
-def build_config(config_class: type[T], schema: Mapping[str, Any], data: Any, where: Path_ = ()) -> T:
+def build_config(config_class: type[T], schema: Mapping[str, Any], data: Any, where: FieldPath = ()) -> T:
     """Check `data` against `schema` (defaults applied) and make the implementation's config object."""
     return from_wire(config_class, checked(schema, {} if data is None else data, where))
 

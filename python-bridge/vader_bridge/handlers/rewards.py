@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from ..call import Call, Handler
+from ..device import resolve_device
 from ..protocol import InvalidArgument
 from .context import BridgeContext
 
@@ -20,8 +21,9 @@ def video_for_reward(video: torch.Tensor) -> torch.Tensor:
 
 def methods(context: BridgeContext) -> dict[str, Handler]:
     def score(params: dict[str, Any], call: Call) -> dict[str, Any]:
-        reward = context.rewards.build(params["reward"])
-        frames = video_for_reward(params["video"])
+        device = resolve_device("auto")  # where models go by default, so a cached reward rarely moves
+        reward = context.rewards.build(params["reward"]).place(device)
+        frames = video_for_reward(params["video"]).to(device)
         prompts = params["prompts"] or [""] * frames.shape[0]  # prompt-free rewards need none
         with torch.no_grad():
             scores = reward(frames, prompts)

@@ -22,7 +22,8 @@ class Reward(ABC):
     """Call with frames [B, F, 3, H, W] in [0, 1] and B prompts; returns scores [B], keeping the graph."""
 
     def place(self, device: torch.device) -> "Reward":
-        """Moves any weights to `device`; rewards without weights have nothing to move."""
+        """Moves any weights to `device` and returns self; called before each use, so it must cost
+        nothing when they are already there. Rewards without weights have nothing to move."""
         return self
 
     def __call__(self, frames: torch.Tensor, prompts: list[str]) -> torch.Tensor:

@@ -38,7 +38,7 @@ class Trainer(ABC):
     Config: ClassVar[type]
 
     def __init__(self, model: VideoModel, reward: Reward, config: Any):
-        self.model, self.reward, self.config = model, reward.place(model.device), config
+        self.model, self.reward, self.config = model, reward, config
         self.steps_done = 0
         self.reward_queries = 0
         self.optimizer: torch.optim.Optimizer | None = None
@@ -69,6 +69,10 @@ class Trainer(ABC):
         }
 
     # ---- shared pieces -------------------------------------------------------------------------
+
+    def score(self, frames: torch.Tensor, prompts: list[str]) -> torch.Tensor:
+        """The reward of decoded frames, on the model's device (a cached reward may have served another device)."""
+        return self.reward.place(self.model.device)(frames, prompts)
 
     def train_adapter(self, name: str, settings: AdapterSettings, *, seed: int) -> list[torch.nn.Parameter]:
         """Adapter `name` made active (added with `settings` if the model lacks it; an existing one trains as it is)."""

@@ -114,7 +114,7 @@ class VaderTrainer(Trainer):
                 embeddings = self.model.encode_prompts(batch, unconditional=config.guidance_scale > 1.0)
                 trajectory = rollout(self.model, self.scheduler, embeddings, generator=self.noise, guidance_scale=config.guidance_scale,
                                      grad_last_steps=backprop_steps[-1], checkpointing=config.checkpointing)
-                scores = self.reward(self.model.decode_frames(trajectory.latents, self._frame_indices()), batch)
+                scores = self.score(self.model.decode_frames(trajectory.latents, self._frame_indices()), batch)
                 loss = -scores.mean() / config.grad_accumulation
                 if not torch.isfinite(loss):
                     raise FloatingPointError(f"the reward is not finite ({scores.detach().tolist()}); check the reward spec and lr")
