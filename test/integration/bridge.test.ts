@@ -3,7 +3,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAlive } from "../helpers.js";
-import { Bridge, BridgeStartError, ConfigError, ERROR_CODES, Model, PythonError, Reward, Tensor } from "../../src/index.js";
+import { Bridge, BridgeStartError, ConfigError, ERROR_CODES, Model, PythonError, Reward, Scheduler, Tensor } from "../../src/index.js";
 
 function bytesOf(view: ArrayBufferView): Buffer {
   return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
@@ -101,6 +101,13 @@ describe("bridge", () => {
     expect(configError.issues).toEqual(["source.options.frames must be at least 1 (got 0)", "source.options.height must be a multiple of 4 (got 30)"]);
     expect(configError.message).toMatch(/^Invalid params for model.create \(checked in Python\):/);
     expect((configError.cause as PythonError).traceback).toMatch(/configs\.py/);
+  });
+
+  it("bounds scheduler steps by the model's noise schedule (1000 steps with steps_offset 1 would index past it)", async () => {
+    await using model = await Model.tiny(bridge, { frames: 2, height: 16, width: 16 });
+    const error = await model.sample({ prompts: ["a dog"], scheduler: Scheduler.ddim({ steps: 1000 }) }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues).toEqual([expect.stringMatching(/^scheduler\.steps must be at most 999 for this model's noise schedule \(got 1000\)/)]);
   });
 
   it("answers an unknown handle with a typed error", async () => {
