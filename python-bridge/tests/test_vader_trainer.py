@@ -133,7 +133,12 @@ def test_two_trainers_train_their_own_adapters_on_one_model():
     first_before, second_before = model.adapter_state_dict("first"), model.adapter_state_dict("second")
     second.step(["a dog"])
     assert all(torch.equal(first_before[key], value) for key, value in model.adapter_state_dict("first").items())
-    assert any(not torch.equal(second_before[key], value) for key, value in model.adapter_state_dict("second").items())
+    second_after = model.adapter_state_dict("second")
+    assert any(not torch.equal(second_before[key], value) for key, value in second_after.items())
+    first.step(["a dog"])  # switches its own adapter back on
+    assert model.active_adapter == "first"
+    assert any(not torch.equal(first_before[key], value) for key, value in model.adapter_state_dict("first").items())
+    assert all(torch.equal(second_after[key], value) for key, value in model.adapter_state_dict("second").items())
     assert first.parameters and not set(map(id, first.parameters)) & set(map(id, second.parameters))
 
 

@@ -24,7 +24,6 @@ def methods(context: BridgeContext) -> dict[str, Handler]:
         trainer: Trainer = handles.get(params["handle"], "trainer")
         steps, save_every, directory_path = params["steps"], params.get("saveEvery"), params.get("runDirectory")
         run = RunDirectory(directory_path) if directory_path else None
-        adapter = trainer.model.active_adapter
         call.emit("fit-start", {"steps": steps})
         last, lora_path, completed = None, None, 0
         for index in range(steps):
@@ -35,10 +34,10 @@ def methods(context: BridgeContext) -> dict[str, Handler]:
             if run:
                 run.append_metrics(last)
                 if save_every and completed % save_every == 0:
-                    lora_path = run.save_lora(trainer.model, adapter)
+                    lora_path = run.save_lora(trainer.model, trainer.adapter)
             call.emit("fit-delta", last)
         if run and completed > 0 and (save_every is None or completed % save_every != 0):
-            lora_path = run.save_lora(trainer.model, adapter)
+            lora_path = run.save_lora(trainer.model, trainer.adapter)
         call.emit("fit-end", {"steps": completed})
         saved = f"; the metrics and LoRA of step {completed} are in {directory_path}" if run and completed else ""
         call.raise_if_cancelled(f"after {completed} of {steps} steps{saved}")

@@ -42,6 +42,7 @@ class Trainer(ABC):
         self.steps_done = 0
         self.reward_queries = 0
         self.optimizer: torch.optim.Optimizer | None = None
+        self.adapter: str | None = None  # set by train_adapter
 
     @abstractmethod
     def train_step(self, prompts: list[str]) -> StepOutcome:
@@ -51,6 +52,8 @@ class Trainer(ABC):
         """One step and its metrics, in wire form (src/specs/metrics.ts)."""
         if not isinstance(prompts, (list, tuple)) or not prompts or not all(isinstance(p, str) for p in prompts):
             raise ValueError(f"step needs a non-empty list of prompt strings, got {prompts!r}")
+        if self.adapter is not None and self.model.active_adapter != self.adapter:
+            self.model.set_active_adapter(self.adapter)  # another trainer (or the user) switched it since
         started = time.perf_counter()
         outcome = self.train_step(list(prompts))
         self.steps_done += 1
@@ -79,6 +82,7 @@ class Trainer(ABC):
         if name not in self.model.adapter_names:
             self.model.add_adapter(name, settings, seed=seed)
         self.model.set_active_adapter(name)
+        self.adapter = name
         return self.model.adapter_parameters(name)
 
     def apply_gradients(self, parameters: list[torch.nn.Parameter], max_grad_norm: float) -> float:
