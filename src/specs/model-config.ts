@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { implementationName } from "./names.js";
+import { HandleId, implementationName } from "./names.js";
 
 /** Options of a tiny text-to-video model (random weights from `seed`): tests and the offline demo. */
 export const TextToVideoTinyOptions = z.strictObject({
@@ -38,7 +38,7 @@ export const ModelCreateParams = z.strictObject({ source: ModelSource, ...Placem
 const AdapterInfo = z.strictObject({ rank: z.number().int(), alpha: z.number(), targetModules: z.array(z.string()) });
 
 export const ModelInfo = z.strictObject({
-  handle: z.string(),
+  handle: HandleId,
   family: z.string(),
   frames: z.number().int().positive(),
   height: z.number().int().positive(),
