@@ -3,7 +3,7 @@
 // the JSON Schema generated from these. Adding a built-in = its Python file + one line here.
 import { DdimOptions } from "../specs/scheduler-config.js";
 import { TextToVideoTinyOptions } from "./model-config.js";
-import { BrightnessOptions, NoOptions, TestingExceptionOptions } from "./reward-options.js";
+import { BrightnessOptions, DigitOptions, MotionOptions, NoOptions, RemovalOptions, TestingExceptionOptions } from "./reward-options.js";
 import { VaderTrainerConfig } from "./trainers/vader-config.js";
 
 export const IMPLEMENTATIONS = {
@@ -16,6 +16,10 @@ export const IMPLEMENTATIONS = {
     colorfulness: NoOptions,
     contrast: NoOptions,
     saturation: NoOptions,
+    /** The digit world's learned rewards (docs/world.md). */
+    digit: DigitOptions,
+    motion: MotionOptions,
+    removal: RemovalOptions,
     /** Raises on purpose, for tests of error paths. */
     "testing-exception": TestingExceptionOptions,
   },

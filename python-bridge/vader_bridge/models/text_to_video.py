@@ -142,12 +142,26 @@ class TextToVideoModel(VideoModel):
         def encode(texts: list[str]) -> torch.Tensor:
             token_ids = tokenize(self.tokenizer, texts).to(self.device)
             with torch.no_grad():  # the text encoder is frozen: no graph to keep
-                return self.text_encoder(token_ids).last_hidden_state
+                output = self.text_encoder(token_ids)
+            if not self.pooled_caption_conditioning:
+                return output.last_hidden_state
+            # The pooled caption rides along as one extra token; denoise() takes it off again.
+            return torch.cat([output.last_hidden_state, output.pooler_output[:, None]], dim=1)
 
         return PromptEmbeddings(encode(list(prompts)), encode([""] * len(prompts)) if unconditional else None)
 
+    @property
+    def pooled_caption_conditioning(self) -> bool:
+        """Whether the UNet adds the pooled caption to its timestep embedding (`time_cond_proj_dim` in
+        its config), as the digit world's base does: a path to every residual block that a small
+        model cannot learn to ignore, beside cross-attention. ModelScope's own UNet does not."""
+        return self.unet.config.time_cond_proj_dim is not None
+
     def denoise(self, latents: torch.Tensor, timestep: torch.Tensor, text: torch.Tensor, *, checkpointing: bool) -> torch.Tensor:
         def call_unet(sample: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
+            if self.pooled_caption_conditioning:
+                text, pooled = text[:, :-1], text[:, -1]
+                return self.unet(sample, timestep, encoder_hidden_states=text, timestep_cond=pooled, return_dict=False)[0]
             return self.unet(sample, timestep, encoder_hidden_states=text, return_dict=False)[0]
 
         sample, text = latents.to(self.dtype), text.to(self.dtype)

@@ -5,7 +5,9 @@ the judge checks what the rewards claim.
 
 - `DigitNet` (reward `digit`, and `removal`): one frame -> 10 digits + a "no digit" class. The
   extra class soaks up frames that are not a digit (borders, blobs, noise), so raising P(digit 7)
-  needs an actual 7. Global average pooling: the digit may be anywhere on the canvas.
+  needs an actual 7. Global max pooling: the digit may be anywhere on the canvas (average
+  pooling diluted it: 54% held-out accuracy after 300 steps, against 96% with max pooling and
+  GroupNorm).
 - `MotionNet` (reward `motion`): a whole clip, its frames stacked as channels -> 4 directions + a
   "no motion" class.
 - `JudgeNet` (evaluation only): a LeNet-style classifier with max pooling and fully connected
@@ -34,35 +36,36 @@ def grey(frames: torch.Tensor) -> torch.Tensor:
     return frames.mean(dim=-3)
 
 
+def _conv_block(inputs: int, outputs: int, stride: int) -> list[nn.Module]:
+    return [nn.Conv2d(inputs, outputs, 3, padding=1, stride=stride), nn.GroupNorm(8, outputs), nn.ReLU()]
+
+
 class DigitNet(nn.Module):
     def __init__(self, width: int = 32):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(1, width, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(width, width, 3, padding=1, stride=2), nn.ReLU(),
-            nn.Conv2d(width, 2 * width, 3, padding=1, stride=2), nn.ReLU(),
-            nn.Conv2d(2 * width, 4 * width, 3, padding=1, stride=2), nn.ReLU(),
+            *_conv_block(1, width, 1), *_conv_block(width, width, 2),
+            *_conv_block(width, 2 * width, 1), *_conv_block(2 * width, 4 * width, 2),
         )
         self.head = nn.Linear(4 * width, DIGIT_CLASSES)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """images [N, H, W] in [0, 1] -> logits [N, 11]."""
-        return self.head(self.features(images[:, None]).mean(dim=(2, 3)))
+        return self.head(self.features(images[:, None]).amax(dim=(2, 3)))
 
 
 class MotionNet(nn.Module):
     def __init__(self, frames: int = 8, width: int = 32):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(frames, 2 * width, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(2 * width, 2 * width, 3, padding=1, stride=2), nn.ReLU(),
-            nn.Conv2d(2 * width, 4 * width, 3, padding=1, stride=2), nn.ReLU(),
+            *_conv_block(frames, 2 * width, 1), *_conv_block(2 * width, 2 * width, 2),
+            *_conv_block(2 * width, 4 * width, 2),
         )
         self.head = nn.Linear(4 * width, MOTION_CLASSES)
 
     def forward(self, clips: torch.Tensor) -> torch.Tensor:
         """clips [N, F, H, W] in [0, 1] -> logits [N, 5]."""
-        return self.head(self.features(clips).mean(dim=(2, 3)))
+        return self.head(self.features(clips).amax(dim=(2, 3)))
 
 
 class JudgeNet(nn.Module):

@@ -85,7 +85,10 @@ def train_member(model, batches, *, steps: int, epsilon: float, seed: int, log, 
         inputs, labels = batches(generator)
         model.train()
         if epsilon > 0:
-            # Half clean, half adversarial: accuracy on clean frames stays high.
+            # Half clean, half adversarial (shuffled first: batches list junk last), so accuracy on
+            # clean frames stays high and junk is seen both ways.
+            order = torch.randperm(len(labels), generator=generator)
+            inputs, labels = inputs[order], labels[order]
             half = len(labels) // 2
             inputs = torch.cat([inputs[:half], adversarial(model, inputs[half:], labels[half:], epsilon, generator)])
         loss = F.cross_entropy(model(inputs), labels)
@@ -117,7 +120,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=1500, help="optimizer steps per classifier")
     parser.add_argument("--members", type=int, default=2, help="ensemble members per reward")
     parser.add_argument("--batch", type=int, default=128)
-    parser.add_argument("--epsilon", type=float, default=0.15, help="adversarial training radius (pixels in [0, 1])")
+    parser.add_argument("--epsilon", type=float, default=0.08, help="adversarial training radius (pixels in [0, 1])")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     log_path = args.out / "rewards.log"

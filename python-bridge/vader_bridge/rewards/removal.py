@@ -1,0 +1,37 @@
+"""Removal (the digit world's object removal, the role of YOLOS in the paper): one minus the
+probability, under the world's DigitNet ensemble, that a frame shows the named digit, averaged
+over the decoded frames. The prompt is not read: the digit to remove is the option `digit`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from ..registry import register
+from ..world.frames import classifier_input
+from .reward import NamedReward
+from .world_classifier import load_classifier
+
+
+@register("reward", "removal")
+class RemovalReward(NamedReward):
+    name = "removal"
+
+    @dataclass(frozen=True)
+    class Config:
+        digit: int = 0  # the digit that should not appear
+        weights: str | None = None  # a DigitNet folder; default: the world's rewards/digit
+
+    def __init__(self, config: Config):
+        super().__init__(config)
+        self.classifier = load_classifier(config.weights, "digit")
+
+    def place(self, device: torch.device) -> "RemovalReward":
+        self.classifier.to(device)
+        return self
+
+    def score(self, frames: torch.Tensor, prompts: list[str]) -> torch.Tensor:
+        pixels = classifier_input(frames)
+        probabilities = self.classifier(pixels.flatten(0, 1)).reshape(*pixels.shape[:2], -1)
+        return 1 - probabilities[..., self.config.digit].mean(dim=1)

@@ -1,0 +1,34 @@
+"""Shared by the digit world's rewards: a frozen classifier ensemble loaded from its weights
+folder (`world/rewards/<name>/` unless the spec's `weights` names another), and the world
+caption each prompt must be."""
+
+from __future__ import annotations
+
+import torch
+
+from ..world.classifiers import Ensemble, load_ensemble
+from ..world.clips import parse_caption
+from ..world.paths import reward_weights_folder
+
+
+def load_classifier(weights: str | None, default_name: str) -> Ensemble:
+    ensemble, _ = load_ensemble(weights or reward_weights_folder(default_name))
+    return ensemble
+
+
+def prompted(prompts: list[str], reward_name: str) -> list[tuple[int, str]]:
+    """(digit, direction) for each prompt; the error says which prompt is not a world caption."""
+    wanted = []
+    for index, prompt in enumerate(prompts):
+        try:
+            wanted.append(parse_caption(prompt))
+        except ValueError as error:
+            raise ValueError(f"the {reward_name!r} reward reads its target from the prompt; prompt {index}: {error}") from None
+    return wanted
+
+
+def probability_of(probabilities: torch.Tensor, classes: list[int]) -> torch.Tensor:
+    """probabilities [B, ..., K] -> the probability of classes[b] for each b: [B, ...]."""
+    index = torch.tensor(classes, device=probabilities.device)
+    index = index.reshape(-1, *(1,) * (probabilities.dim() - 1)).expand(*probabilities.shape[:-1], 1)
+    return probabilities.gather(-1, index).squeeze(-1)
