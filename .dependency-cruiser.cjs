@@ -6,7 +6,7 @@ const layer = {
   errors: "^src/errors\\.ts$",
   protocol: "^src/protocol/",
   transport: "^src/transport/",
-  domain: "^src/(model|reward|scheduler|trainer|run)/",
+  domain: "^src/(model|reward|scheduler|trainer|run|world)/",
   python: "^src/python/",
   facade: "^src/(bridge|index)\\.ts$",
   cli: "^src/cli/",

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs a Python tool of the bridge (pytest, lint-imports) with the same interpreter the SDK would
 // spawn, in python-bridge/:  node scripts/run-python.mjs pytest [args]  |  lint-imports [args]
+//   | world-pretrain [args]  |  world-rewards [args]   (rebuild the digit world: docs/world.md)
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -10,6 +11,8 @@ const TOOLS = {
   pytest: ["-m", "pytest", "-q"],
   // import-linter has no `python -m` entry point; this is what its console script runs.
   "lint-imports": ["-c", "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())", "--no-logo"],
+  "world-pretrain": ["-m", "vader_bridge.world.pretrain", "--out", "../world/base"],
+  "world-rewards": ["-m", "vader_bridge.world.train_rewards", "--out", "../world"],
 };
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");

@@ -4,6 +4,7 @@
     metrics.jsonl      one line per step, appended and fsynced at each step boundary
     lora/              the trained adapter (peft's file pair), swapped in whole at save points
     <name>.gif         samples (before-0.gif, after-0.gif, ...)
+    evaluation.json    the judge before and after training (digit world), when it ran
 
 Every write is complete before the next step starts, so a run stopped at any step boundary
 leaves the last completed step's metrics and (at save points) weights on disk. `load` reads all
@@ -23,6 +24,7 @@ import torch
 from .video import write_video
 
 CONFIG_FILE = "config.json"
+EVALUATION_FILE = "evaluation.json"
 METRICS_FILE = "metrics.jsonl"
 LORA_FOLDER = "lora"
 SAMPLE_SUFFIX = ".gif"
@@ -34,9 +36,15 @@ class RunDirectory:
         self.path.mkdir(parents=True, exist_ok=True)
 
     def save_config(self, config: dict[str, Any]) -> str:
-        target = self.path / CONFIG_FILE
+        return self._write_json(CONFIG_FILE, config)
+
+    def save_evaluation(self, evaluation: dict[str, Any]) -> str:
+        return self._write_json(EVALUATION_FILE, evaluation)
+
+    def _write_json(self, name: str, value: dict[str, Any]) -> str:
+        target = self.path / name
         staging = target.with_suffix(".saving")
-        staging.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+        staging.write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
         staging.replace(target)
         return str(target)
 
@@ -67,11 +75,12 @@ class RunDirectory:
 
     @classmethod
     def load(cls, path: str) -> dict[str, Any]:
-        """{config, metrics, loraDirectory, samples} of a run folder; absent parts are null or empty."""
+        """{config, metrics, loraDirectory, samples, evaluation} of a run folder; absent parts are null or empty."""
         folder = Path(path)
         if not folder.is_dir():
             raise FileNotFoundError(f"no run directory at {path}")
         config_path, metrics_path, lora = folder / CONFIG_FILE, folder / METRICS_FILE, folder / LORA_FOLDER
+        evaluation_path = folder / EVALUATION_FILE
         metrics = []
         if metrics_path.is_file():
             metrics = [json.loads(line) for line in metrics_path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -81,4 +90,5 @@ class RunDirectory:
             "metrics": metrics,
             "loraDirectory": str(lora) if (lora / "adapter_config.json").is_file() else None,
             "samples": {sample.stem: str(sample) for sample in sorted(folder.glob(f"*{SAMPLE_SUFFIX}"))},
+            "evaluation": json.loads(evaluation_path.read_text(encoding="utf-8")) if evaluation_path.is_file() else None,
         }

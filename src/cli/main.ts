@@ -3,6 +3,7 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { BridgeStartError, ConfigError, PythonError } from "../errors.js";
 import { doctorCommand } from "./doctor.js";
+import { evalCommand } from "./eval.js";
 import { sampleCommand } from "./sample.js";
 import { trainCommand } from "./train.js";
 
@@ -13,8 +14,9 @@ try {
     .scriptName("vader")
     .command(trainCommand)
     .command(sampleCommand)
+    .command(evalCommand)
     .command(doctorCommand)
-    .demandCommand(1, "Name a command: train, sample or doctor")
+    .demandCommand(1, "Name a command: train, sample, eval or doctor")
     .strict()
     .fail((message, error, parser) => {
       if (error) throw error;

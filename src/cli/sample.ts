@@ -1,18 +1,20 @@
 // `vader sample`: generate a video, optionally with a trained LoRA.
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { Model } from "../model/model.js";
 import { saveVideo, videoAt } from "../model/video.js";
 import { Bridge } from "../bridge.js";
 import { ConfigError } from "../errors.js";
 import { Run } from "../run/run.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import type { BridgeClient } from "../transport/bridge-client.js";
+import { openJobModel, promptsFromText } from "./job-model.js";
 import { DEFAULT_TRAIN_JOB, TrainJobConfig } from "./train-job.js";
 
 interface SampleArguments {
-  prompt: string;
+  prompt?: string;
+  prompts?: string;
+  count: number;
   out: string;
   lora?: string;
   model?: string;
@@ -30,35 +32,60 @@ async function jobFor(bridge: BridgeClient, lora: string | undefined): Promise<{
   return { job: parsed.data, loraDirectory: run ? (run.loraDirectory ?? undefined) : lora };
 }
 
-export async function sample(argv: SampleArguments, print: (line: string) => void = console.log): Promise<string> {
+function fileNameFor(prompt: string, index: number): string {
+  const slug = prompt.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 48);
+  return `${String(index).padStart(3, "0")}-${slug || "video"}.gif`;
+}
+
+/**
+ * One prompt to one GIF (`--prompt P --out file.gif`), or a prompt list (`--prompts FILE --count N
+ * --out DIR`) to N GIFs per prompt in DIR, all in one bridge with one model load. Returns the paths.
+ */
+export async function sample(argv: SampleArguments, print: (line: string) => void = console.log): Promise<string[]> {
+  if ((argv.prompt === undefined) === (argv.prompts === undefined)) {
+    throw new ConfigError("vader sample", ["give exactly one of --prompt TEXT (one video) or --prompts FILE (a list, with --count and --out DIR)"]);
+  }
+  const listed = argv.prompts !== undefined ? promptsFromText(readFileSync(argv.prompts, "utf8")) : [argv.prompt as string];
+  if (listed.length === 0) throw new ConfigError("--prompts", [`${argv.prompts} lists no prompts (one per line)`]);
+  const prompts = listed.flatMap((prompt) => Array.from({ length: argv.count }, () => prompt));
+
   await using bridge = await Bridge.start();
   const { job, loraDirectory } = await jobFor(bridge, argv.lora);
   if (argv.lora && !loraDirectory) throw new ConfigError("--lora", [`${argv.lora} holds no LoRA yet (no lora/ folder): train until a save point first`]);
-  await using model = argv.model ? await Model.load(bridge, argv.model) : await Model.tiny(bridge, job.model);
+  await using model = await openJobModel(bridge, argv.model ? { directory: resolve(argv.model), device: "auto", precision: "auto" } : job.model);
   if (loraDirectory) await model.loadLora(loraDirectory);
   const scheduler = Scheduler.from(job.trainer.scheduler);
   const video = await model.sample({
-    prompts: [argv.prompt],
+    prompts,
     seed: argv.seed,
     scheduler: argv.steps === undefined ? scheduler : scheduler.withSteps(argv.steps),
+    guidanceScale: job.trainer.guidanceScale,
+    batchSize: 16,
   });
-  const path = await saveVideo(bridge, videoAt(video, 0), argv.out);
+  const single = argv.prompts === undefined && argv.count === 1;
+  if (!single) mkdirSync(argv.out, { recursive: true });
+  const paths: string[] = [];
+  for (const [index, prompt] of prompts.entries()) {
+    paths.push(await saveVideo(bridge, videoAt(video, index), single ? argv.out : join(argv.out, fileNameFor(prompt, index))));
+  }
   const [, frames, height, width] = video.shape;
-  print(`wrote ${path} (${frames} frames of ${width}x${height}${argv.lora ? `, LoRA from ${argv.lora}` : ""})`);
-  return path;
+  print(`wrote ${single ? paths[0] : `${paths.length} videos to ${argv.out}`} (${frames} frames of ${width}x${height}${argv.lora ? `, LoRA from ${argv.lora}` : ""})`);
+  return paths;
 }
 
 export const sampleCommand: CommandModule<object, SampleArguments> = {
   command: "sample",
-  describe: "Generate a video from a prompt (GIF)",
+  describe: "Generate videos from a prompt or a prompt list (GIF)",
   builder: (yargs: Argv) =>
     yargs
-      .option("prompt", { type: "string", demandOption: true, describe: "text prompt" })
-      .option("out", { type: "string", default: "sample.gif", describe: "output file (.gif)" })
+      .option("prompt", { type: "string", describe: "text prompt, e.g. \"digit 7 moving left\"" })
+      .option("prompts", { type: "string", describe: "text file of prompts, one per line (then --out is a folder)" })
+      .option("count", { type: "number", default: 1, describe: "videos per prompt" })
+      .option("out", { type: "string", default: "sample.gif", describe: "output file (.gif), or folder with --prompts / --count > 1" })
       .option("lora", { type: "string", describe: "run directory (or LoRA folder) whose weights to apply" })
-      .option("model", { type: "string", describe: "model folder saved with Model.save (default: the embedded tiny model)" })
+      .option("model", { type: "string", describe: "model folder in the ModelScope layout (default: the run's model, else the digit world's base)" })
       .option("seed", { type: "number", default: 0, describe: "sampling seed" })
-      .option("steps", { type: "number", describe: "denoising steps (default: the run's, or 10)" }) as unknown as Argv<SampleArguments>,
+      .option("steps", { type: "number", describe: "denoising steps (default: the run's)" }) as unknown as Argv<SampleArguments>,
   handler: async (argv: ArgumentsCamelCase<SampleArguments>) => {
     await sample(argv);
   },

@@ -1,13 +1,18 @@
-// The job `vader train` runs: the built-in default, overridable by a JSON file and flags.
+// The job `vader train` runs: a built-in task on the digit world by default, overridable by a
+// JSON file and flags.
 import { z } from "zod";
 import { IMPLEMENTATIONS } from "../specs/implementations.js";
 import { PlacementOptions } from "../specs/model-config.js";
 import { RewardSpecSchema } from "../specs/reward-spec.js";
 import { SchedulerConfig } from "../specs/scheduler-config.js";
 import { VaderTrainerConfig } from "../specs/trainers/vader-config.js";
+import { WORLD_BASE_DIRECTORY, WORLD_SAMPLING } from "../world/world-defaults.js";
 
-/** The tiny model to train: its family, that family's own options (checked by its schema), and where it runs. */
-const JobModel = z
+/** A model folder (the digit world's base by default, or any model in the same layout). */
+const DirectoryModel = z.strictObject({ directory: z.string().min(1), ...PlacementOptions });
+
+/** A tiny model: its family, that family's own options (checked by its schema), and where it runs. */
+const TinyModel = z
   .looseObject({
     family: z.enum(Object.keys(IMPLEMENTATIONS.model) as [keyof typeof IMPLEMENTATIONS.model]).default("text-to-video"),
     ...PlacementOptions,
@@ -22,26 +27,91 @@ const JobModel = z
     return { family, device, precision, ...parsed.data };
   });
 
+export const JobModel = z.union([DirectoryModel, TinyModel]);
+export type JobModel = z.output<typeof JobModel>;
+
 export const TrainJobConfig = z.strictObject({
-  model: JobModel.default({ family: "text-to-video", seed: 0, frames: 8, height: 32, width: 32, device: "auto", precision: "auto" }),
-  reward: RewardSpecSchema.default({ kind: "named", name: "brightness", options: {} }),
+  model: JobModel.default({ directory: WORLD_BASE_DIRECTORY, device: "auto", precision: "auto" }),
+  reward: RewardSpecSchema.default({ kind: "named", name: "digit", options: {} }),
   trainer: VaderTrainerConfig.default(VaderTrainerConfig.parse({})),
   steps: z.number().int().min(1).default(20),
-  /** Training prompts; empty means the bridge's built-in animal/activity set. */
+  /** Training prompts; empty means the bridge's built-in animal/activity set (for tiny models). */
   prompts: z.array(z.string().min(1)).default([]),
   saveEvery: z.number().int().min(1).optional(),
   preview: z
     .strictObject({
-      prompts: z.array(z.string().min(1)).min(1).default(["a dog playing a guitar on a porch"]),
+      prompts: z.array(z.string().min(1)).min(1).default(["digit 7 moving left"]),
       seed: z.number().int().nonnegative().default(1234),
       scheduler: SchedulerConfig.optional(),
     })
-    .default({ prompts: ["a dog playing a guitar on a porch"], seed: 1234 }),
+    .default({ prompts: ["digit 7 moving left"], seed: 1234 }),
+  /**
+   * The judge before and after training, on the same seeds: `samplesPerPrompt` videos of each
+   * training prompt (0 skips it; the prompts must be digit-world captions).
+   */
+  evaluation: z
+    .strictObject({
+      samplesPerPrompt: z.number().int().min(0).max(64).default(0),
+      seed: z.number().int().nonnegative().default(4321),
+    })
+    .default({ samplesPerPrompt: 0, seed: 4321 }),
 });
 export type TrainJobConfig = z.output<typeof TrainJobConfig>;
+export type TrainJobInput = z.input<typeof TrainJobConfig>;
 
-/** The default job: tuned so the tiny model's reward visibly rises within 20 steps on 2 CPU cores. */
-export const DEFAULT_TRAIN_JOB = {
+/** VADER on the digit world's base, the same for every task; the paper's sampler (DDIM, eta 1) with the world's guidance. */
+const WORLD_TRAINER = {
+  scheduler: { name: "ddim", steps: 10, eta: 1 },
+  guidanceScale: WORLD_SAMPLING.guidanceScale,
+  truncation: { mode: "last", k: 1 },
+  lora: { rank: 8 },
+  lr: 3e-3,
+  batchSize: 4,
+  seed: 0,
+} as const;
+
+/**
+ * Built-in tasks on the digit world, each where the base is weak (docs/world.md), sized to run in
+ * about 3 minutes on 2 CPU cores: `vader train --reward digit|motion|removal`.
+ */
+export const WORLD_TASKS = {
+  digit: {
+    reward: { kind: "named", name: "digit", options: {} },
+    prompts: ["digit 7 moving left", "digit 7 moving right", "digit 7 moving up", "digit 7 moving down"],
+    trainer: WORLD_TRAINER,
+  },
+  motion: {
+    reward: { kind: "named", name: "motion", options: {} },
+    prompts: ["digit 3 moving left", "digit 3 moving right", "digit 3 moving up", "digit 3 moving down"],
+    // The motion reward reads the whole clip.
+    trainer: { ...WORLD_TRAINER, decodeFrames: { mode: "all" } },
+  },
+  removal: {
+    reward: { kind: "named", name: "removal", options: { digit: 9 } },
+    prompts: ["digit 4 moving left", "digit 4 moving right", "digit 4 moving up", "digit 4 moving down"],
+    trainer: WORLD_TRAINER,
+  },
+} satisfies Record<string, Pick<TrainJobInput, "reward" | "prompts" | "trainer">>;
+export type WorldTask = keyof typeof WORLD_TASKS;
+
+/** The default job: the "digit" task on the world's base, judged before and after. */
+export function worldTrainJob(task: WorldTask = "digit"): TrainJobInput {
+  const { reward, prompts, trainer } = WORLD_TASKS[task];
+  return {
+    model: { directory: WORLD_BASE_DIRECTORY },
+    reward,
+    prompts,
+    trainer,
+    steps: 30,
+    preview: { prompts: [prompts[0] ?? "digit 7 moving left"], seed: 1234 },
+    evaluation: { samplesPerPrompt: 8, seed: 4321 },
+  };
+}
+
+export const DEFAULT_TRAIN_JOB = worldTrainJob("digit");
+
+/** The tiny random-weight model with a brightness reward: seconds a step, for tests and smoke checks (`vader train --tiny`). */
+export const TINY_TRAIN_JOB = {
   model: { family: "text-to-video", seed: 0, frames: 8, height: 32, width: 32 },
   reward: { kind: "named", name: "brightness", options: {} },
   trainer: {
@@ -54,4 +124,5 @@ export const DEFAULT_TRAIN_JOB = {
     seed: 0,
   },
   steps: 20,
-} satisfies z.input<typeof TrainJobConfig>;
+  preview: { prompts: ["a dog playing a guitar on a porch"], seed: 1234 },
+} satisfies TrainJobInput;

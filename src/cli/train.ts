@@ -4,15 +4,16 @@ import { join, resolve } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { AbortError, ConfigError } from "../errors.js";
 import { Bridge } from "../bridge.js";
-import { Model } from "../model/model.js";
 import { videoAt } from "../model/video.js";
 import { Reward } from "../reward/reward.js";
 import { Run } from "../run/run.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import type { VaderStepMetrics } from "../specs/metrics.js";
 import { Trainer } from "../trainer/trainer.js";
+import { evaluate, type EvaluationReport } from "../world/evaluate.js";
 import { formatStep, mean } from "./format.js";
-import { DEFAULT_TRAIN_JOB, TrainJobConfig } from "./train-job.js";
+import { openJobModel, promptsFromText } from "./job-model.js";
+import { TINY_TRAIN_JOB, TrainJobConfig, WORLD_TASKS, worldTrainJob, type TrainJobInput, type WorldTask } from "./train-job.js";
 
 interface TrainArguments {
   config?: string;
@@ -21,16 +22,29 @@ interface TrainArguments {
   steps?: number;
   lr?: number;
   seed?: number;
+  reward?: WorldTask;
+  prompts?: string;
+  model?: string;
+  tiny?: boolean;
+  evalSamples?: number;
 }
 
 export function resolveTrainJob(argv: TrainArguments): TrainJobConfig {
   const fromFile = argv.config ? (JSON.parse(readFileSync(argv.config, "utf8")) as Record<string, unknown>) : {};
-  const merged: Record<string, unknown> = { ...DEFAULT_TRAIN_JOB, ...fromFile };
-  const trainer = { ...DEFAULT_TRAIN_JOB.trainer, ...(fromFile.trainer as object | undefined) } as Record<string, unknown>;
+  const base: TrainJobInput = argv.tiny ? TINY_TRAIN_JOB : worldTrainJob(argv.reward ?? "digit");
+  const merged: Record<string, unknown> = { ...base, ...fromFile };
+  const trainer = { ...base.trainer, ...(fromFile.trainer as object | undefined) } as Record<string, unknown>;
   if (argv.lr !== undefined) trainer.lr = argv.lr;
   if (argv.seed !== undefined) trainer.seed = argv.seed;
   merged.trainer = trainer;
   if (argv.steps !== undefined) merged.steps = argv.steps;
+  if (argv.model !== undefined) merged.model = { directory: resolve(argv.model) };
+  if (argv.prompts !== undefined) {
+    const prompts = promptsFromText(readFileSync(argv.prompts, "utf8"));
+    merged.prompts = prompts;
+    merged.preview = { ...(merged.preview as object), prompts: prompts.slice(0, 1) };
+  }
+  if (argv.evalSamples !== undefined) merged.evaluation = { ...(merged.evaluation as object), samplesPerPrompt: argv.evalSamples };
   const parsed = TrainJobConfig.safeParse(merged);
   if (!parsed.success) throw ConfigError.fromZod(argv.config ? `train job (${argv.config} + flags)` : "train job", parsed.error);
   return parsed.data;
@@ -47,7 +61,7 @@ export async function train(argv: TrainArguments, print: (line: string) => void 
 
   await using bridge = await Bridge.start();
   print(`bridge: Python ${bridge.info.python}, torch ${bridge.info.versions.torch}, device ${bridge.info.device}`);
-  await using model = await Model.tiny(bridge, job.model);
+  await using model = await openJobModel(bridge, job.model);
   const { device, weightsDtype, adapterDtype } = model.info;
   print(`model: ${model.info.family} on ${device}, weights ${weightsDtype}, LoRA ${adapterDtype}`);
   for (const note of model.info.notes) print(`note: ${note}`);
@@ -73,7 +87,21 @@ export async function train(argv: TrainArguments, print: (line: string) => void 
     }
   };
 
+  // The judge on the same seeds before and after: a reward that rises while the judge does not is being hacked.
+  const judge = async (): Promise<EvaluationReport | undefined> =>
+    job.evaluation.samplesPerPrompt === 0
+      ? undefined
+      : evaluate(model, {
+          prompts,
+          count: job.evaluation.samplesPerPrompt,
+          seed: job.evaluation.seed,
+          scheduler: Scheduler.from(job.trainer.scheduler),
+          guidanceScale: job.trainer.guidanceScale,
+          rewards: [reward],
+        });
+
   await preview("before");
+  const judgedBefore = await judge();
   print(`training: ${job.steps} steps of VADER, reward ${reward}, ${prompts.length} prompts (Ctrl-C stops after the current step and saves)`);
   const history: VaderStepMetrics[] = [];
   const stopping = new AbortController();
@@ -103,19 +131,33 @@ export async function train(argv: TrainArguments, print: (line: string) => void 
     process.off("SIGINT", onInterrupt);
   }
   await preview("after");
+  const judgedAfter = await judge();
 
   const window = Math.min(3, history.length);
   const first = mean(history.slice(0, window).map((metrics) => metrics.reward.mean));
   const last = mean(history.slice(-window).map((metrics) => metrics.reward.mean));
   print(`reward: first ${window} steps ${first.toFixed(4)} -> last ${window} steps ${last.toFixed(4)} (${last >= first ? "+" : ""}${(last - first).toFixed(4)})`);
+  if (judgedBefore && judgedAfter) {
+    const percent = (value: number) => `${Math.round(value * 100)}%`;
+    const samples = judgedAfter.judge.samples;
+    print(`judge: prompted digit ${percent(judgedBefore.judge.digitAccuracy)} -> ${percent(judgedAfter.judge.digitAccuracy)} (${samples} samples)`);
+    print(`judge: prompted direction ${percent(judgedBefore.judge.directionAccuracy)} -> ${percent(judgedAfter.judge.directionAccuracy)} (${samples} samples)`);
+    const rewardName = reward.toString();
+    print(`reward ${rewardName} on the judged samples: ${judgedBefore.rewards[rewardName]?.toFixed(4)} -> ${judgedAfter.rewards[rewardName]?.toFixed(4)}`);
+    await run.saveEvaluation({ before: summary(judgedBefore), after: summary(judgedAfter) });
+  }
   print(`LoRA weights: ${loraPath}`);
   print(`metrics: ${join(runDirectory, "metrics.jsonl")}`);
   return runDirectory;
 }
 
+function summary(report: EvaluationReport) {
+  return { samples: report.judge.samples, digitAccuracy: report.judge.digitAccuracy, directionAccuracy: report.judge.directionAccuracy, rewards: report.rewards };
+}
+
 export const trainCommand: CommandModule<object, TrainArguments> = {
   command: "train",
-  describe: "Fine-tune the embedded tiny text-to-video model with VADER and write runs/<name>/",
+  describe: "Fine-tune the digit world's base (or --model DIR) with VADER, judge it before and after, and write runs/<name>/",
   builder: (yargs: Argv) =>
     yargs
       .option("config", { type: "string", describe: "JSON file with job overrides (model, reward, trainer, steps, prompts, preview)" })
@@ -123,7 +165,12 @@ export const trainCommand: CommandModule<object, TrainArguments> = {
       .option("runs-dir", { type: "string", default: "runs", describe: "folder that holds run directories" })
       .option("steps", { type: "number", describe: "optimizer steps" })
       .option("lr", { type: "number", describe: "learning rate" })
-      .option("seed", { type: "number", describe: "trainer seed" }) as unknown as Argv<TrainArguments>,
+      .option("seed", { type: "number", describe: "trainer seed" })
+      .option("reward", { choices: Object.keys(WORLD_TASKS), describe: "digit-world task: its reward, prompts and settings (default: digit)" })
+      .option("prompts", { type: "string", describe: "text file of training prompts, one per line" })
+      .option("model", { type: "string", describe: "model folder in the ModelScope layout (default: the digit world's base)" })
+      .option("tiny", { type: "boolean", describe: "the random-weight tiny model with a brightness reward (smoke test)" })
+      .option("eval-samples", { type: "number", describe: "judged videos per prompt before and after (0 skips the judge)" }) as unknown as Argv<TrainArguments>,
   handler: async (argv: ArgumentsCamelCase<TrainArguments>) => {
     await train(argv);
   },

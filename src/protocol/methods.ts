@@ -74,6 +74,23 @@ export const METHODS = {
     params: z.strictObject({ video: TensorValue, path: z.string().min(1), fps: z.number().int().min(1).max(60).default(8) }),
     result: z.strictObject({ path: z.string() }),
   },
+  /** The digit world's captions: the fine-tuning prompts, the held-out test prompts, or all 40 (docs/world.md). */
+  "world.prompts": {
+    params: z.strictObject({ split: z.enum(["train", "test", "all"]).default("train") }),
+    result: z.strictObject({ prompts: z.array(z.string()).min(1) }),
+  },
+  /** The digit world's independent judge on uint8 videos [B, frames, H, W, 3], one world caption per video. */
+  "world.judge": {
+    params: z.strictObject({ video: TensorValue, prompts: z.array(z.string().min(1)).min(1) }),
+    result: z.strictObject({
+      /** Per video: the fraction of frames whose digit is the prompted one. */
+      digitHits: z.array(z.number().min(0).max(1)),
+      /** Per video: 1 when the clip moves the prompted way, else 0. */
+      directionHits: z.array(z.number().min(0).max(1)),
+      /** Per video: the direction the judge saw ("still" when the digit barely moves). */
+      directions: z.array(z.enum(["left", "right", "up", "down", "still"])),
+    }),
+  },
   /** A trainer of any registered algorithm; `config` is checked against that algorithm's own schema. */
   "trainer.create": {
     params: z.strictObject({
@@ -90,6 +107,11 @@ export const METHODS = {
   },
   /** Writes a run directory's config.json. */
   "run.save": { params: z.strictObject({ directory: z.string().min(1), config: z.record(z.string(), z.unknown()) }), result: z.strictObject({ path: z.string() }) },
+  /** Writes a run directory's evaluation.json (the judge before and after training). */
+  "run.saveEvaluation": {
+    params: z.strictObject({ directory: z.string().min(1), evaluation: z.record(z.string(), z.unknown()) }),
+    result: z.strictObject({ path: z.string() }),
+  },
   /** Writes one video (uint8 [frames, height, width, 3]) into a run directory as <name>.gif. */
   "run.saveSample": {
     params: z.strictObject({

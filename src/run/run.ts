@@ -23,6 +23,11 @@ export class Run {
     return bridge.call("run.load", { directory });
   }
 
+  /** Records the judge's verdict before and after training as evaluation.json; returns its path. */
+  async saveEvaluation(evaluation: Record<string, unknown>): Promise<string> {
+    return (await this.bridge.call("run.saveEvaluation", { directory: this.directory, evaluation })).path;
+  }
+
   /** One video (uint8 [frames, height, width, 3]) as <name>.gif in the run directory; returns its path. */
   async saveSample(name: string, video: Tensor<"uint8">, options: { fps?: number } = {}): Promise<string> {
     return (await this.bridge.call("run.saveSample", { directory: this.directory, name, video, fps: options.fps ?? 8 })).path;

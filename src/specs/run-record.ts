@@ -12,5 +12,7 @@ export const RunRecord = z.strictObject({
   loraDirectory: z.string().nullable(),
   /** Sample GIFs by name ("before-0" -> ".../before-0.gif"). */
   samples: z.record(z.string(), z.string()),
+  /** evaluation.json: the digit world's judge before and after training, or null if it did not run. */
+  evaluation: z.record(z.string(), z.unknown()).nullable(),
 });
 export type RunRecord = z.output<typeof RunRecord>;

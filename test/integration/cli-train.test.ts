@@ -15,7 +15,7 @@ describe("vader train / sample", () => {
   it("writes config, metrics, LoRA and before/after videos, and samples with the LoRA", async () => {
     const runsDir = mkdtempSync(join(tmpdir(), "vader-cli-"));
     const lines: string[] = [];
-    const runDirectory = await train({ runsDir, name: "short", steps: 3 }, (line) => lines.push(line));
+    const runDirectory = await train({ runsDir, name: "short", steps: 3, tiny: true }, (line) => lines.push(line));
 
     const config = JSON.parse(readFileSync(join(runDirectory, "config.json"), "utf8"));
     expect(config.steps).toBe(3);
@@ -23,7 +23,7 @@ describe("vader train / sample", () => {
     expect(config.prompts.length).toBeGreaterThan(0);
     const metrics = readFileSync(join(runDirectory, "metrics.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line));
     expect(metrics).toHaveLength(3);
-    expect(Object.keys(metrics[0]).sort()).toEqual(["details", "gradNorm", "loss", "lr", "peakMemoryBytes", "reward", "rewardQueries", "seconds", "step"]);
+    expect(Object.keys(metrics[0]).sort()).toEqual(["cpuSeconds", "details", "gradNorm", "loss", "lr", "peakMemoryBytes", "reward", "rewardQueries", "seconds", "step"]);
     expect(config.placement).toEqual({ device: config.bridge.placement.device, weightsDtype: config.bridge.placement.weightsDtype, adapterDtype: "float32" });
     expect(existsSync(join(runDirectory, "lora", "adapter_model.safetensors"))).toBe(true);
     for (const gif of ["before-0.gif", "after-0.gif"]) {
@@ -38,16 +38,17 @@ describe("vader train / sample", () => {
     expect(record.metrics).toEqual(metrics);
     expect(record.loraDirectory).toBe(join(runDirectory, "lora"));
     expect(record.samples).toEqual({ "after-0": join(runDirectory, "after-0.gif"), "before-0": join(runDirectory, "before-0.gif") });
+    expect(record.evaluation).toBeNull(); // the tiny job has no judge
 
     const out = join(runsDir, "with-lora.gif");
-    await sample({ prompt: "a dog playing a guitar on a porch", out, lora: runDirectory, seed: 0 }, () => undefined);
+    await sample({ prompt: "a dog playing a guitar on a porch", count: 1, out, lora: runDirectory, seed: 0 }, () => undefined);
     expect(readFileSync(out).subarray(0, 6).toString("latin1")).toBe("GIF89a");
   });
 });
 
 describe("Ctrl-C during vader train", () => {
   function startTraining(runsDir: string) {
-    const cli = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, "src", "cli", "main.ts"), "train", "--runs-dir", runsDir, "--name", "interrupted", "--steps", "500"], {
+    const cli = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, "src", "cli", "main.ts"), "train", "--tiny", "--runs-dir", runsDir, "--name", "interrupted", "--steps", "500"], {
       cwd: PACKAGE_ROOT,
       stdio: ["ignore", "pipe", "pipe"],
     });

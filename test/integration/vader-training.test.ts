@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AbortError, Bridge, ConfigError, Model, Reward, Scheduler, Trainer, type StepMetrics } from "../../src/index.js";
-import { DEFAULT_TRAIN_JOB } from "../../src/cli/train-job.js";
+import { TINY_TRAIN_JOB } from "../../src/cli/train-job.js";
 
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 
@@ -24,9 +24,9 @@ describe("VADER training through the bridge", () => {
     baseBefore = (await model.fingerprint()).base;
     const trainer = Trainer.vader({
       model,
-      reward: Reward.from(DEFAULT_TRAIN_JOB.reward),
-      ...DEFAULT_TRAIN_JOB.trainer,
-      scheduler: Scheduler.from(DEFAULT_TRAIN_JOB.trainer.scheduler),
+      reward: Reward.from(TINY_TRAIN_JOB.reward),
+      ...TINY_TRAIN_JOB.trainer,
+      scheduler: Scheduler.from(TINY_TRAIN_JOB.trainer.scheduler),
     });
     for await (const step of trainer.fit({ prompts, steps: 1 })) history.push(step);
     loraAfterFirstStep = (await model.fingerprint()).lora;

@@ -13,10 +13,13 @@ def methods(context: BridgeContext) -> dict[str, Handler]:
     def save(params: dict[str, Any], call: Call) -> dict[str, Any]:
         return {"path": RunDirectory(params["directory"]).save_config(params["config"])}
 
+    def save_evaluation(params: dict[str, Any], call: Call) -> dict[str, Any]:
+        return {"path": RunDirectory(params["directory"]).save_evaluation(params["evaluation"])}
+
     def save_sample(params: dict[str, Any], call: Call) -> dict[str, Any]:
         return {"path": RunDirectory(params["directory"]).save_sample(params["name"], params["video"], fps=params["fps"])}
 
     def load(params: dict[str, Any], call: Call) -> dict[str, Any]:
         return RunDirectory.load(params["directory"])
 
-    return {"run.save": save, "run.saveSample": save_sample, "run.load": load}
+    return {"run.save": save, "run.saveEvaluation": save_evaluation, "run.saveSample": save_sample, "run.load": load}

@@ -1,0 +1,80 @@
+// `vader eval`: sample N videos per prompt and report the digit world's judge and reward means.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
+import { Bridge } from "../bridge.js";
+import { ConfigError } from "../errors.js";
+import { Reward } from "../reward/reward.js";
+import { Run } from "../run/run.js";
+import { Scheduler } from "../scheduler/scheduler.js";
+import { evaluate, type EvaluationReport } from "../world/evaluate.js";
+import { worldPrompts } from "../world/judge.js";
+import { WORLD_BASE_DIRECTORY, WORLD_SAMPLING } from "../world/world-defaults.js";
+import { openJobModel, promptsFromText } from "./job-model.js";
+
+interface EvalArguments {
+  model?: string;
+  lora?: string;
+  prompts?: string;
+  split: "train" | "test" | "all";
+  count: number;
+  seed: number;
+  steps: number;
+  eta: number;
+  guidance: number;
+  rewards: string;
+  json?: string;
+}
+
+export async function evaluateCommandLine(argv: EvalArguments, print: (line: string) => void = console.log): Promise<EvaluationReport> {
+  const rewards = argv.rewards.split(",").map((name) => name.trim()).filter(Boolean).map((name) => Reward.named(name));
+  await using bridge = await Bridge.start();
+  const prompts = argv.prompts ? promptsFromText(readFileSync(argv.prompts, "utf8")) : await worldPrompts(bridge, argv.split);
+  if (prompts.length === 0) throw new ConfigError("--prompts", [`${argv.prompts} lists no prompts (one per line)`]);
+  await using model = await openJobModel(bridge, { directory: resolve(argv.model ?? WORLD_BASE_DIRECTORY), device: "auto", precision: "auto" });
+  if (argv.lora) {
+    // A run directory keeps its LoRA in lora/; a plain LoRA folder holds the files itself.
+    const loraDirectory = existsSync(join(argv.lora, "adapter_config.json")) ? argv.lora : (await Run.load(bridge, argv.lora)).loraDirectory;
+    if (!loraDirectory) throw new ConfigError("--lora", [`${argv.lora} holds no LoRA yet (no lora/ folder)`]);
+    await model.loadLora(loraDirectory);
+  }
+  const report = await evaluate(model, {
+    prompts,
+    count: argv.count,
+    seed: argv.seed,
+    scheduler: Scheduler.ddim({ steps: argv.steps, eta: argv.eta }),
+    guidanceScale: argv.guidance,
+    rewards,
+  });
+  const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
+  print(`${report.judge.samples} samples (${prompts.length} prompts x ${argv.count}), seed ${argv.seed}, DDIM ${argv.steps} steps eta ${argv.eta}, guidance ${argv.guidance}${argv.lora ? `, LoRA from ${argv.lora}` : ""}`);
+  print(`judge: prompted digit ${percent(report.judge.digitAccuracy)} of frames, prompted direction ${percent(report.judge.directionAccuracy)} of clips`);
+  for (const [name, value] of Object.entries(report.rewards)) print(`reward ${name}: mean ${value.toFixed(4)}`);
+  if (argv.json) {
+    const { judge, rewards: means } = report;
+    writeFileSync(argv.json, `${JSON.stringify({ prompts, count: argv.count, seed: argv.seed, judge, rewards: means }, null, 2)}\n`);
+    print(`wrote ${argv.json}`);
+  }
+  return report;
+}
+
+export const evalCommand: CommandModule<object, EvalArguments> = {
+  command: "eval",
+  describe: "Sample videos per prompt and report the digit world's judge (prompted digit and direction) and reward means",
+  builder: (yargs: Argv) =>
+    yargs
+      .option("model", { type: "string", describe: "model folder in the ModelScope layout (default: the digit world's base)" })
+      .option("lora", { type: "string", describe: "run directory (or LoRA folder) whose weights to apply" })
+      .option("prompts", { type: "string", describe: "text file of world captions, one per line (default: --split)" })
+      .option("split", { choices: ["train", "test", "all"] as const, default: "train" as const, describe: "the world's prompt list to judge" })
+      .option("count", { type: "number", default: 4, describe: "videos per prompt" })
+      .option("seed", { type: "number", default: 0, describe: "sampling seed" })
+      .option("steps", { type: "number", default: WORLD_SAMPLING.scheduler.steps, describe: "DDIM steps" })
+      .option("eta", { type: "number", default: WORLD_SAMPLING.scheduler.eta, describe: "DDIM eta (0 deterministic, 1 DDPM-like)" })
+      .option("guidance", { type: "number", default: WORLD_SAMPLING.guidanceScale, describe: "classifier-free guidance scale" })
+      .option("rewards", { type: "string", default: "digit,motion", describe: "comma-separated rewards whose means to report" })
+      .option("json", { type: "string", describe: "also write the report to this JSON file" }) as unknown as Argv<EvalArguments>,
+  handler: async (argv: ArgumentsCamelCase<EvalArguments>) => {
+    await evaluateCommandLine(argv);
+  },
+};
