@@ -9,13 +9,30 @@ export { RewardSpecSchema, type RewardSpec } from "./specs/reward-spec.js";
 export { BUILT_IN_REWARDS, IMPLEMENTATIONS } from "./specs/implementations.js";
 export { Scheduler } from "./scheduler/scheduler.js";
 export { SchedulerConfig } from "./specs/scheduler-config.js";
-export { Trainer, type VaderTrainer, type VaderTrainerOptions } from "./trainer/trainer.js";
+export {
+  Trainer,
+  type DdpoTrainer,
+  type DdpoTrainerOptions,
+  type DpoTrainer,
+  type DpoTrainerOptions,
+  type GrpoTrainer,
+  type GrpoTrainerOptions,
+  type TrainerOptions,
+  type VaderTrainer,
+  type VaderTrainerOptions,
+} from "./trainer/trainer.js";
 export { RemoteTrainer, type FitResult, type FitRun } from "./trainer/remote-trainer.js";
 export { FitOptions } from "./specs/fit-options.js";
-export { StepMetrics, VaderStepMetrics, stepMetricsWith } from "./specs/metrics.js";
+export { DdpoStepMetrics, DpoStepMetrics, GrpoStepMetrics, StepMetrics, VaderStepMetrics, stepMetricsWith } from "./specs/metrics.js";
 export { VaderTrainerConfig } from "./specs/trainers/vader-config.js";
+export { DdpoTrainerConfig } from "./specs/trainers/ddpo-config.js";
+export { DpoTrainerConfig } from "./specs/trainers/dpo-config.js";
+export { GrpoTrainerConfig } from "./specs/trainers/grpo-config.js";
 export { ModelInfo } from "./specs/model-config.js";
 export { Run } from "./run/run.js";
+export { WORLD_BASE_DIRECTORY, WORLD_SAMPLING } from "./world/world-defaults.js";
+export { judgeVideos, worldPrompts, type JudgeReport } from "./world/judge.js";
+export { evaluate, type EvaluateOptions, type EvaluationReport } from "./world/evaluate.js";
 export { RunRecord } from "./specs/run-record.js";
 export { PROTOCOL_VERSION } from "./protocol/version.js";
 export { ERROR_CODES, type ErrorCode } from "./protocol/error-codes.js";

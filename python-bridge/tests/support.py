@@ -11,10 +11,19 @@ from vader_bridge.device import resolve_placement
 from vader_bridge.models import AdapterSettings, TextToVideoModel, create_model
 from vader_bridge.rewards import build_reward
 from vader_bridge.schedulers import build_scheduler
-from vader_bridge.trainers import VaderTrainer, create_trainer
+from vader_bridge.trainers import Trainer, VaderTrainer, create_trainer
 
 QUICK_DDIM = {"name": "ddim", "steps": 4, "eta": 1.0}
 BRIGHTNESS = {"kind": "named", "name": "brightness", "options": {}}
+
+# The baselines at their smallest: two denoising steps, two videos a step, no guidance (one
+# denoiser call per step), and a learning rate that moves the tiny model.
+_TWO_STEPS = {"name": "ddim", "steps": 2, "eta": 1.0}
+QUICK_BASELINES: dict[str, dict[str, Any]] = {
+    "ddpo": {"scheduler": _TWO_STEPS, "guidanceScale": 1, "batchSize": 2, "batchesPerStep": 1, "lr": 1e-2},
+    "dpo": {"scheduler": _TWO_STEPS, "guidanceScale": 1, "promptsPerStep": 1, "samplesPerPrompt": 2, "lr": 1e-2},
+    "grpo": {"scheduler": _TWO_STEPS, "guidanceScale": 1, "promptsPerStep": 1, "groupSize": 2, "lr": 1e-2},
+}
 
 
 def tiny_model(device: str = "auto", precision: str = "auto", **options: Any) -> TextToVideoModel:
@@ -30,9 +39,19 @@ def add_adapter(model: TextToVideoModel, name: str = "default", *, rank: int = 4
     model.add_adapter(name, AdapterSettings(rank=rank, alpha=alpha, target_modules=["to_q", "to_k", "to_v", "to_out.0"]), seed=seed)
 
 
+def make_trainer(algorithm: str, model: TextToVideoModel, reward: dict = BRIGHTNESS, **config: Any) -> Trainer:
+    """A trainer of `algorithm` from wire-form config (camelCase), every other field at its zod default."""
+    return create_trainer(algorithm, model, build_reward(reward), config)
+
+
+def quick_baseline(algorithm: str, model: TextToVideoModel, **overrides: Any) -> Trainer:
+    """A DDPO, DPO or GRPO trainer at QUICK_BASELINES' settings, with overrides (wire names)."""
+    return make_trainer(algorithm, model, **{**QUICK_BASELINES[algorithm], **overrides})
+
+
 def vader_trainer(model: TextToVideoModel, reward: dict = BRIGHTNESS, **config: Any) -> VaderTrainer:
     """A VADER trainer from wire-form config (camelCase), every other field at its zod default."""
-    return create_trainer("vader", model, build_reward(reward), config)
+    return make_trainer("vader", model, reward, **config)
 
 
 def perturb_adapter(model: TextToVideoModel, seed: int, name: str | None = None) -> None:

@@ -13,7 +13,7 @@ from vader_bridge.protocol import ConfigInvalid
 from vader_bridge.registry import lookup
 from vader_bridge.trainers import VaderTrainer
 
-CORE_METRICS = {"step", "seconds", "lr", "loss", "gradNorm", "peakMemoryBytes", "rewardQueries", "reward", "details"}
+CORE_METRICS = {"step", "seconds", "cpuSeconds", "lr", "loss", "gradNorm", "peakMemoryBytes", "rewardQueries", "reward", "details"}
 
 # The CLI's default job (src/cli/train-job.ts DEFAULT_TRAIN_JOB): the rest are zod defaults.
 DEFAULT_VADER_JOB: dict = {
@@ -63,7 +63,7 @@ def test_trains_lora_and_leaves_base_weights_bit_identical():
     for _ in range(3):
         metrics = trainer.step(ANIMAL_ACTIVITIES)
     assert set(metrics) == CORE_METRICS and metrics["step"] == 3 and metrics["rewardQueries"] == 3
-    numbers = [metrics[key] for key in ("seconds", "lr", "loss", "gradNorm", "peakMemoryBytes")] + list(metrics["reward"].values())
+    numbers = [metrics[key] for key in ("seconds", "cpuSeconds", "lr", "loss", "gradNorm", "peakMemoryBytes")] + list(metrics["reward"].values())
     assert all(isinstance(value, (int, float)) and math.isfinite(value) for value in numbers)
     assert metrics["details"] == {"backpropSteps": 1.0}
     lora_after = model.adapter_state_dict("default")
@@ -86,7 +86,7 @@ def test_default_job_raises_the_reward():
 def test_same_seed_same_metrics():
     def run() -> list[dict]:
         trainer = default_trainer(tiny_model(), scheduler=QUICK_DDIM, batchSize=2, truncation={"mode": "rand", "k": 3})
-        return [{key: value for key, value in trainer.step(ANIMAL_ACTIVITIES).items() if key not in ("seconds", "peakMemoryBytes")}
+        return [{key: value for key, value in trainer.step(ANIMAL_ACTIVITIES).items() if key not in ("seconds", "cpuSeconds", "peakMemoryBytes")}
                 for _ in range(3)]
 
     assert run() == run()

@@ -4,6 +4,9 @@
 import { DdimOptions } from "../specs/scheduler-config.js";
 import { TextToVideoTinyOptions } from "./model-config.js";
 import { BrightnessOptions, DigitOptions, MotionOptions, NoOptions, RemovalOptions, TestingExceptionOptions } from "./reward-options.js";
+import { DdpoTrainerConfig } from "./trainers/ddpo-config.js";
+import { DpoTrainerConfig } from "./trainers/dpo-config.js";
+import { GrpoTrainerConfig } from "./trainers/grpo-config.js";
 import { VaderTrainerConfig } from "./trainers/vader-config.js";
 
 export const IMPLEMENTATIONS = {
@@ -23,7 +26,7 @@ export const IMPLEMENTATIONS = {
     /** Raises on purpose, for tests of error paths. */
     "testing-exception": TestingExceptionOptions,
   },
-  trainer: { vader: VaderTrainerConfig },
+  trainer: { vader: VaderTrainerConfig, ddpo: DdpoTrainerConfig, dpo: DpoTrainerConfig, grpo: GrpoTrainerConfig },
 } as const;
 
 export type ImplementationKind = keyof typeof IMPLEMENTATIONS;

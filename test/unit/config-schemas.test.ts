@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, Reward, Scheduler, Trainer, VaderTrainerConfig } from "../../src/index.js";
 import { FitOptions } from "../../src/specs/fit-options.js";
-import { LoraConfig, TruncationConfig } from "../../src/specs/trainers/vader-config.js";
+import { TruncationConfig } from "../../src/specs/trainers/vader-config.js";
+import { LoraConfig } from "../../src/specs/trainers/shared-fields.js";
 import { SchedulerConfig } from "../../src/specs/scheduler-config.js";
 import { RewardSpecSchema } from "../../src/specs/reward-spec.js";
 import { TextToVideoTinyOptions } from "../../src/specs/model-config.js";

@@ -1,4 +1,4 @@
-"""Fine-tuning algorithms, registered by name (("trainer", "vader")), and how one is created."""
+"""Fine-tuning algorithms, registered by name (("trainer", "vader"), ("trainer", "ddpo"), ...), and how one is created."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from typing import Any
 from ..models.contract import VideoModel
 from ..registry import configured
 from ..rewards import Reward
-from . import vader  # noqa: F401  (registers "vader")
+from .ddpo import DdpoTrainer  # importing an algorithm's module registers it
+from .dpo import DpoTrainer
+from .grpo import GrpoTrainer
 from .trainer import StepOutcome, Trainer
 from .vader import VaderTrainer
 
@@ -17,4 +19,4 @@ def create_trainer(algorithm: str, model: VideoModel, reward: Reward, config: An
     return implementation(model, reward, typed)
 
 
-__all__ = ["StepOutcome", "Trainer", "VaderTrainer", "create_trainer"]
+__all__ = ["DdpoTrainer", "DpoTrainer", "GrpoTrainer", "StepOutcome", "Trainer", "VaderTrainer", "create_trainer"]

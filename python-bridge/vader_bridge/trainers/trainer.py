@@ -2,8 +2,9 @@
 
 A trainer codes against the model contract (models/contract.py) and the one sampling loop
 (sampling.py) only. `step` wraps the algorithm's `train_step` with what every algorithm reports
-the same way: step number, seconds, learning rate, loss, gradient norm, peak memory, reward
-queries so far and the reward's mean and spread; the algorithm adds its own `details`.
+the same way: step number, wall and process CPU seconds, learning rate, loss, gradient norm, peak
+memory, reward queries so far and the reward's mean and spread; the algorithm adds its own
+`details`. Wall and CPU time both, so that methods can be compared against either.
 """
 
 from __future__ import annotations
@@ -19,6 +20,18 @@ import torch
 from ..device import peak_memory_bytes
 from ..models.contract import AdapterSettings, VideoModel
 from ..rewards import Reward
+
+
+@dataclass(frozen=True)
+class LoraSettings:
+    """A trainer's `lora` field (LoraConfig in src/specs/trainers/shared-fields.ts)."""
+
+    rank: int
+    target_modules: list[str]
+    alpha: float | None = None  # absent: alpha = rank
+
+    def adapter_settings(self) -> AdapterSettings:
+        return AdapterSettings(self.rank, self.alpha, list(self.target_modules))
 
 
 @dataclass
@@ -54,7 +67,7 @@ class Trainer(ABC):
             raise ValueError(f"step needs a non-empty list of prompt strings, got {prompts!r}")
         if self.adapter is not None and self.model.active_adapter != self.adapter:
             self.model.set_active_adapter(self.adapter)  # another trainer (or the user) switched it since
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         outcome = self.train_step(list(prompts))
         self.steps_done += 1
         self.reward_queries += int(outcome.rewards.numel())
@@ -62,6 +75,7 @@ class Trainer(ABC):
         return {
             "step": self.steps_done,
             "seconds": time.perf_counter() - started,
+            "cpuSeconds": time.process_time() - cpu_started,
             "lr": self.optimizer.param_groups[0]["lr"] if self.optimizer is not None else 0.0,
             "loss": float(outcome.loss),
             "gradNorm": float(outcome.grad_norm),
@@ -77,10 +91,10 @@ class Trainer(ABC):
         """The reward of decoded frames, on the model's device (a cached reward may have served another device)."""
         return self.reward.place(self.model.device)(frames, prompts)
 
-    def train_adapter(self, name: str, settings: AdapterSettings, *, seed: int) -> list[torch.nn.Parameter]:
-        """Adapter `name` made active (added with `settings` if the model lacks it; an existing one trains as it is)."""
+    def train_adapter(self, name: str, lora: LoraSettings, *, seed: int) -> list[torch.nn.Parameter]:
+        """Adapter `name` made active (added with `lora`'s settings if the model lacks it; an existing one trains as it is)."""
         if name not in self.model.adapter_names:
-            self.model.add_adapter(name, settings, seed=seed)
+            self.model.add_adapter(name, lora.adapter_settings(), seed=seed)
         self.model.set_active_adapter(name)
         self.adapter = name
         return self.model.adapter_parameters(name)

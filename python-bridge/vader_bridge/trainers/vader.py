@@ -12,26 +12,19 @@ from dataclasses import dataclass
 
 import torch
 
-from ..models.contract import AdapterSettings, VideoModel
+from ..models.contract import VideoModel
 from ..protocol import ConfigInvalid, Issue
 from ..registry import register
 from ..rewards import Reward
 from ..sampling import rollout
 from ..schedulers import build_scheduler
-from .trainer import StepOutcome, Trainer
+from .trainer import LoraSettings, StepOutcome, Trainer
 
 
 @dataclass(frozen=True)
 class Truncation:
     mode: str  # "last": backprop through the final k steps; "rand": through a K drawn from 1..k each micro-batch
     k: int
-
-
-@dataclass(frozen=True)
-class LoraSettings:
-    rank: int
-    target_modules: list[str]
-    alpha: float | None = None  # absent: alpha = rank
 
 
 @dataclass(frozen=True)
@@ -67,9 +60,7 @@ class VaderTrainer(Trainer):
         super().__init__(model, reward, config)
         self.scheduler = build_scheduler(config.scheduler, model.noise_schedule, where + ("scheduler",))
         self._check_runtime_facts(where)
-        lora = config.lora
-        self.parameters = self.train_adapter(config.adapter, AdapterSettings(lora.rank, lora.alpha, list(lora.target_modules)),
-                                             seed=config.seed)
+        self.parameters = self.train_adapter(config.adapter, config.lora, seed=config.seed)
         self.optimizer = torch.optim.AdamW(self.parameters, lr=config.lr, weight_decay=config.weight_decay)
         # Two streams, so that drawing prompts or K never shifts the sampling noise and vice versa.
         self.choices = random.Random(config.seed)

@@ -1,19 +1,12 @@
 import { z } from "zod";
-import { between, wholeNumber } from "../bounds.js";
-import { implementationName } from "../names.js";
+import { wholeNumber } from "../bounds.js";
 import { SchedulerConfig } from "../scheduler-config.js";
+import { adapter, guidanceScale, learningRate, lora, maxGradNorm, seed, weightDecay } from "./shared-fields.js";
 
 export const TruncationConfig = z.strictObject({
   /** "last": backprop through the final k steps; "rand": through a random 1..k final steps each update. */
   mode: z.enum(["last", "rand"]).default("last"),
   k: z.number().int({ error: (issue) => `must be a whole number of steps (got ${String(issue.input)})` }).min(1, { error: (issue) => `must be at least 1 (got ${String(issue.input)})` }).default(1),
-});
-
-export const LoraConfig = z.strictObject({
-  rank: wholeNumber(1, 512).default(8),
-  /** Scale numerator; peft's default (alpha = rank) when omitted. */
-  alpha: z.number().positive().optional(),
-  targetModules: z.array(z.string().min(1)).min(1).default(["to_q", "to_k", "to_v", "to_out.0"]),
 });
 
 export const DecodeFramesConfig = z.discriminatedUnion("mode", [
@@ -27,17 +20,16 @@ export const VaderTrainerConfig = z
   .strictObject({
     scheduler: SchedulerConfig.default({ name: "ddim", steps: 25, eta: 1 }),
     truncation: TruncationConfig.default({ mode: "last", k: 1 }),
-    lora: LoraConfig.default({ rank: 8, targetModules: ["to_q", "to_k", "to_v", "to_out.0"] }),
-    /** The LoRA adapter to train (added with `lora`'s settings if the model lacks it; an existing one trains as it is). */
-    adapter: implementationName("adapter", "default").default("default"),
-    lr: between(1e-8, 1, " (learning rate)").default(2e-4),
-    weightDecay: between(0, 1).default(0),
-    maxGradNorm: z.number().positive({ error: "must be positive; use a large number to disable clipping" }).default(1),
+    lora,
+    adapter,
+    lr: learningRate(2e-4),
+    weightDecay: weightDecay(0),
+    maxGradNorm,
     gradAccumulation: wholeNumber(1, 1024).default(1),
     batchSize: wholeNumber(1, 256).default(1),
-    guidanceScale: between(1, 50, " (1 disables classifier-free guidance)").default(1),
+    guidanceScale: guidanceScale(1),
     decodeFrames: DecodeFramesConfig.default({ mode: "random", count: 1 }),
-    seed: wholeNumber(0, 2 ** 31 - 1).default(0),
+    seed,
     checkpointing: z.boolean().default(true),
   })
   .superRefine((config, context) => {

@@ -1,0 +1,137 @@
+"""Online Diffusion-DPO (Wallace et al. 2024, "Diffusion Model Alignment Using Direct Preference
+Optimization"), with preferences made by the reward instead of people.
+
+One `step` draws `prompts_per_step` prompts; for each it samples `samples_per_prompt` videos with
+the current LoRA (no graph), scores each once, and pairs the best (winner) with the worst (loser).
+Each pair is noised to one random t with one shared noise, and the loss is the paper code's
+
+    -log sigmoid(-beta / 2 * ((|e_w - e_theta(w_t)|^2 - |e_l - e_theta(l_t)|^2)
+                               - (|e_w - e_ref(w_t)|^2 - |e_l - e_ref(l_t)|^2)))
+
+where the reference is the same model with its LoRA off (`model.adapters_disabled()`) and the
+target e is what the model predicts (noise, velocity or sample, per its noise schedule). While
+the LoRA is still zero, model and reference agree and the loss is exactly log 2.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from diffusers import DDPMScheduler
+
+from ..models.contract import VideoModel
+from ..registry import register
+from ..rewards import Reward
+from ..sampling import rollout
+from ..schedulers import build_scheduler
+from .trainer import LoraSettings, StepOutcome, Trainer
+
+
+@dataclass
+class PreferencePair:
+    prompt: str
+    winner: torch.Tensor  # x_0 latents [C, F, h, w] of the best-scored sample
+    loser: torch.Tensor  # ... and of the worst
+    reward_gap: float  # winner's reward minus loser's
+
+
+@register("trainer", "dpo")
+class DpoTrainer(Trainer):
+    algorithm = "dpo"
+
+    @dataclass(frozen=True)
+    class Config:
+        """Bounds and defaults: DpoTrainerConfig in src/specs/trainers/dpo-config.ts."""
+
+        scheduler: dict
+        lora: LoraSettings
+        adapter: str
+        lr: float
+        weight_decay: float
+        max_grad_norm: float
+        guidance_scale: float
+        prompts_per_step: int
+        samples_per_prompt: int
+        beta: float
+        seed: int
+        checkpointing: bool
+
+    def __init__(self, model: VideoModel, reward: Reward, config: "DpoTrainer.Config", where: tuple = ("config",)):
+        super().__init__(model, reward, config)
+        self.scheduler = build_scheduler(config.scheduler, model.noise_schedule, where + ("scheduler",))
+        # The forward (noising) process of the model's own noise schedule, for x_t and the training target.
+        self.forward_process = DDPMScheduler.from_config(model.noise_schedule)
+        self.parameters = self.train_adapter(config.adapter, config.lora, seed=config.seed)
+        self.optimizer = torch.optim.AdamW(self.parameters, lr=config.lr, weight_decay=config.weight_decay)
+        # Two streams, so that drawing prompts never shifts the noise and vice versa.
+        self.choices = random.Random(config.seed)
+        self.noise = torch.Generator().manual_seed(config.seed)
+
+    def train_step(self, prompts: list[str]) -> StepOutcome:
+        pairs, rewards = [], []
+        for _ in range(self.config.prompts_per_step):
+            pair, scores = self._ranked_pair(self.choices.choice(prompts))
+            pairs.append(pair)
+            rewards.append(scores)
+        self.optimizer.zero_grad(set_to_none=True)
+        losses, preferred = [], []
+        for pair in pairs:
+            loss, margin = self._pair_loss(pair)
+            (loss / len(pairs)).backward()
+            losses.append(loss.item())
+            preferred.append(1.0 if margin > 0 else 0.5 if margin == 0 else 0.0)
+        grad_norm = self.apply_gradients(self.parameters, self.config.max_grad_norm)
+        return StepOutcome(loss=sum(losses) / len(losses), grad_norm=grad_norm, rewards=torch.cat(rewards), details={
+            # The share of pairs the model already ranks like the reward, relative to the reference (ties count half).
+            "implicitAccuracy": sum(preferred) / len(preferred),
+            "rewardGap": sum(pair.reward_gap for pair in pairs) / len(pairs),
+        })
+
+    def _ranked_pair(self, prompt: str) -> tuple[PreferencePair, torch.Tensor]:
+        """Samples the prompt's candidates, scores each once, and pairs the best with the worst."""
+        config, candidates = self.config, [prompt] * self.config.samples_per_prompt
+        with torch.no_grad():
+            embeddings = self.model.encode_prompts(candidates, unconditional=config.guidance_scale > 1.0)
+            latents = rollout(self.model, self.scheduler, embeddings, generator=self.noise, guidance_scale=config.guidance_scale).latents
+            scores = self.score(self.model.decode_frames(latents), candidates).detach()
+        if not torch.isfinite(scores).all():
+            raise FloatingPointError(f"the reward is not finite ({scores.tolist()}); check the reward spec")
+        order = torch.argsort(scores, stable=True)  # equal rewards still make a pair (first worst, last best)
+        winner, loser = int(order[-1]), int(order[0])
+        return PreferencePair(prompt, latents[winner], latents[loser], (scores[winner] - scores[loser]).item()), scores
+
+    def _pair_loss(self, pair: PreferencePair) -> tuple[torch.Tensor, float]:
+        """The DPO loss of one pair, and the margin inside its sigmoid (> 0: the model prefers the winner more than the reference does)."""
+        device = self.model.device
+        clean = torch.stack([pair.winner, pair.loser])
+        timestep = torch.randint(0, self.forward_process.config.num_train_timesteps, (), generator=self.noise)
+        noise = torch.randn(clean.shape[1:], generator=self.noise, dtype=torch.float32).to(device, clean.dtype).expand_as(clean)
+        timesteps = timestep.expand(2).to(device)
+        noisy = self.forward_process.add_noise(clean, noise, timesteps)
+        target = self._target(clean, noise, timesteps)
+        embeddings = self.model.encode_prompts([pair.prompt] * 2)
+        timestep = timestep.to(device)
+        with torch.enable_grad():
+            errors = self._errors(self.model.predict_noise(noisy, timestep, embeddings, checkpointing=self.config.checkpointing), target)
+        with torch.no_grad(), self.model.adapters_disabled():
+            reference = self._errors(self.model.predict_noise(noisy, timestep, embeddings), target)
+        margin = -0.5 * self.config.beta * ((errors[0] - errors[1]) - (reference[0] - reference[1]))
+        return -F.logsigmoid(margin), margin.item()
+
+    def _target(self, clean: torch.Tensor, noise: torch.Tensor, timesteps: torch.Tensor) -> torch.Tensor:
+        prediction = self.forward_process.config.prediction_type
+        if prediction == "epsilon":
+            return noise
+        if prediction == "v_prediction":
+            return self.forward_process.get_velocity(clean, noise, timesteps)
+        if prediction == "sample":
+            return clean
+        raise ValueError(f"prediction_type {prediction!r} is not supported; use epsilon, v_prediction or sample")
+
+    @staticmethod
+    def _errors(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Mean squared error per video [2]."""
+        return (prediction - target).pow(2).mean(dim=tuple(range(1, prediction.dim())))
