@@ -1,21 +1,12 @@
 // The baselines' configs: each accepts its defaults, and a bad value is refused naming the field,
 // the problem and the fix, before anything reaches Python.
 import { describe, expect, it } from "vitest";
-import { ConfigError, DdpoTrainerConfig, DpoTrainerConfig, GrpoTrainerConfig, Reward, Scheduler, Trainer } from "../../src/index.js";
+import { DdpoTrainerConfig, DpoTrainerConfig, GrpoTrainerConfig, Reward, Scheduler, Trainer } from "../../src/index.js";
 import type { Model } from "../../src/model/model.js";
+import { issuesOf } from "../helpers.js";
 
 const fakeModel = {} as Model; // the factories validate before they touch the model
 const reward = Reward.named("brightness");
-
-function issuesOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).issues;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("baseline trainer configs", () => {
   it.each([

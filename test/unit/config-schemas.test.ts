@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, Reward, Scheduler, Trainer, VaderTrainerConfig } from "../../src/index.js";
+import { Reward, Scheduler, Trainer, VaderTrainerConfig } from "../../src/index.js";
 import { FitOptions } from "../../src/specs/fit-options.js";
 import { TruncationConfig } from "../../src/specs/trainers/vader-config.js";
 import { LoraConfig } from "../../src/specs/trainers/shared-fields.js";
@@ -10,18 +10,9 @@ import { METHODS } from "../../src/protocol/methods.js";
 import { TrainJobConfig } from "../../src/cli/train-job.js";
 import { resolveTrainJob } from "../../src/cli/train.js";
 import type { Model } from "../../src/model/model.js";
+import { issuesOf } from "../helpers.js";
 
 const fakeModel = {} as Model; // Trainer.vader validates before it touches the model
-
-function issuesOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).issues;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("schemas accept their defaults", () => {
   it.each([

@@ -18,8 +18,7 @@ from ..protocol import ConfigInvalid, Issue
 from ..registry import register
 from ..rewards import Reward
 from .advantages import PerPromptStatTracker, batch_advantages
-from .policy_gradient import PolicyGradientTrainer, SampledBatch
-from .trainer import LoraSettings
+from .policy_gradient import PolicyGradientConfig, PolicyGradientTrainer, SampledBatch
 
 
 @dataclass(frozen=True)
@@ -33,25 +32,11 @@ class DdpoTrainer(PolicyGradientTrainer):
     algorithm = "ddpo"
 
     @dataclass(frozen=True)
-    class Config:
+    class Config(PolicyGradientConfig):
         """Bounds and defaults: DdpoTrainerConfig in src/specs/trainers/ddpo-config.ts."""
 
-        scheduler: dict
-        lora: LoraSettings
-        adapter: str
-        lr: float
-        weight_decay: float
-        max_grad_norm: float
-        guidance_scale: float
         batch_size: int
         batches_per_step: int
-        grad_accumulation: int
-        inner_epochs: int
-        timestep_fraction: float
-        clip_range: float
-        advantage_clip: float
-        seed: int
-        checkpointing: bool
         per_prompt_stats: PerPromptStats | None = None  # None: the batch's mean and std
 
     def __init__(self, model: VideoModel, reward: Reward, config: "DdpoTrainer.Config", where: tuple = ("config",)):

@@ -27,7 +27,7 @@ from ..registry import register
 from ..rewards import Reward
 from ..sampling import rollout
 from ..schedulers import build_scheduler
-from .trainer import LoraSettings, StepOutcome, Trainer
+from .trainer import StepOutcome, Trainer, TrainerConfig
 
 
 @dataclass
@@ -43,20 +43,12 @@ class DpoTrainer(Trainer):
     algorithm = "dpo"
 
     @dataclass(frozen=True)
-    class Config:
+    class Config(TrainerConfig):
         """Bounds and defaults: DpoTrainerConfig in src/specs/trainers/dpo-config.ts."""
 
-        scheduler: dict
-        lora: LoraSettings
-        adapter: str
-        lr: float
-        weight_decay: float
-        max_grad_norm: float
-        guidance_scale: float
         prompts_per_step: int
         samples_per_prompt: int
         beta: float
-        seed: int
         checkpointing: bool
 
     def __init__(self, model: VideoModel, reward: Reward, config: "DpoTrainer.Config", where: tuple = ("config",)):

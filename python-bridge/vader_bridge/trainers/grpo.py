@@ -18,8 +18,7 @@ import torch
 
 from ..registry import register
 from .advantages import group_advantages
-from .policy_gradient import PolicyGradientTrainer, SampledBatch
-from .trainer import LoraSettings
+from .policy_gradient import PolicyGradientConfig, PolicyGradientTrainer, SampledBatch
 
 
 @register("trainer", "grpo")
@@ -27,27 +26,13 @@ class GrpoTrainer(PolicyGradientTrainer):
     algorithm = "grpo"
 
     @dataclass(frozen=True)
-    class Config:
+    class Config(PolicyGradientConfig):
         """Bounds and defaults: GrpoTrainerConfig in src/specs/trainers/grpo-config.ts."""
 
-        scheduler: dict
-        lora: LoraSettings
-        adapter: str
-        lr: float
-        weight_decay: float
-        max_grad_norm: float
-        guidance_scale: float
         prompts_per_step: int
         group_size: int
         shared_initial_noise: bool
-        grad_accumulation: int
-        inner_epochs: int
-        timestep_fraction: float
-        clip_range: float
-        advantage_clip: float
         kl_coefficient: float
-        seed: int
-        checkpointing: bool
 
     @property
     def kl_coefficient(self) -> float:

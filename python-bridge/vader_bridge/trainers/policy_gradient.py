@@ -27,7 +27,19 @@ from ..protocol import ConfigInvalid, Issue
 from ..rewards import Reward
 from ..sampling import Trajectory, denoising_step, rollout
 from ..schedulers import build_scheduler
-from .trainer import StepOutcome, Trainer
+from .trainer import StepOutcome, Trainer, TrainerConfig
+
+
+@dataclass(frozen=True)
+class PolicyGradientConfig(TrainerConfig):
+    """What DDPO and GRPO configs add (policyGradientFields in src/specs/trainers/policy-gradient-fields.ts)."""
+
+    grad_accumulation: int
+    inner_epochs: int
+    timestep_fraction: float
+    clip_range: float
+    advantage_clip: float
+    checkpointing: bool
 
 
 @dataclass
@@ -66,7 +78,7 @@ class PolicyGradientTrainer(Trainer):
     """Subclasses plan the micro-batches of a step and assign advantages; `kl_coefficient` > 0 adds a
     KL penalty to the reference model (the adapter off)."""
 
-    def __init__(self, model: VideoModel, reward: Reward, config, where: tuple = ("config",)):
+    def __init__(self, model: VideoModel, reward: Reward, config: PolicyGradientConfig, where: tuple = ("config",)):
         super().__init__(model, reward, config)
         self.scheduler = build_scheduler(config.scheduler, model.noise_schedule, where + ("scheduler",))
         if self.scheduler.eta <= 0:

@@ -34,6 +34,20 @@ class LoraSettings:
         return AdapterSettings(self.rank, self.alpha, list(self.target_modules))
 
 
+@dataclass(frozen=True)
+class TrainerConfig:
+    """The fields every trainer's config has (trainerFields in src/specs/trainers/shared-fields.ts)."""
+
+    scheduler: dict
+    lora: LoraSettings
+    adapter: str
+    lr: float
+    weight_decay: float
+    max_grad_norm: float
+    guidance_scale: float
+    seed: int
+
+
 @dataclass
 class StepOutcome:
     """What one optimizer step of an algorithm produced."""

@@ -18,7 +18,7 @@ from ..registry import register
 from ..rewards import Reward
 from ..sampling import rollout
 from ..schedulers import build_scheduler
-from .trainer import LoraSettings, StepOutcome, Trainer
+from .trainer import StepOutcome, Trainer, TrainerConfig
 
 
 @dataclass(frozen=True)
@@ -39,21 +39,13 @@ class VaderTrainer(Trainer):
     algorithm = "vader"
 
     @dataclass(frozen=True)
-    class Config:
+    class Config(TrainerConfig):
         """Bounds and defaults: VaderTrainerConfig in src/specs/trainers/vader-config.ts."""
 
-        scheduler: dict
         truncation: Truncation
-        lora: LoraSettings
-        adapter: str
-        lr: float
-        weight_decay: float
-        max_grad_norm: float
         grad_accumulation: int
         batch_size: int
-        guidance_scale: float
         decode_frames: DecodeFrames
-        seed: int
         checkpointing: bool
 
     def __init__(self, model: VideoModel, reward: Reward, config: "VaderTrainer.Config", where: tuple = ("config",)):

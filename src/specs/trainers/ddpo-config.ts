@@ -1,8 +1,7 @@
 import { z } from "zod";
 import { wholeNumber } from "../bounds.js";
-import { SchedulerConfig } from "../scheduler-config.js";
 import { policyGradientFields } from "./policy-gradient-fields.js";
-import { adapter, guidanceScale, learningRate, lora, maxGradNorm, requireStochasticScheduler, seed, weightDecay } from "./shared-fields.js";
+import { requireStochasticScheduler, trainerFields } from "./shared-fields.js";
 
 /** DDPO's per-prompt reward statistics: the last `bufferSize` rewards of each prompt, used once there are `minCount`. */
 export const PerPromptStatsConfig = z.strictObject({
@@ -19,13 +18,7 @@ export const PerPromptStatsConfig = z.strictObject({
  */
 export const DdpoTrainerConfig = z
   .strictObject({
-    scheduler: SchedulerConfig.default({ name: "ddim", steps: 50, eta: 1 }),
-    lora,
-    adapter,
-    lr: learningRate(3e-4),
-    weightDecay: weightDecay(1e-4),
-    maxGradNorm,
-    guidanceScale: guidanceScale(5),
+    ...trainerFields({ scheduler: { name: "ddim", steps: 50, eta: 1 }, lr: 3e-4, weightDecay: 1e-4, guidanceScale: 5 }),
     /** Videos per micro-batch (sampled together, re-scored together); each gets a prompt drawn at random. */
     batchSize: wholeNumber(1, 256).default(1),
     /** Micro-batches sampled per step (DDPO's num_batches_per_epoch). */
@@ -33,7 +26,6 @@ export const DdpoTrainerConfig = z
     ...policyGradientFields({ clipRange: 1e-4, timestepFraction: 1 }),
     /** Per-prompt reward statistics for the advantages; null: the step's own mean and std. */
     perPromptStats: PerPromptStatsConfig.nullable().default({ bufferSize: 16, minCount: 16 }),
-    seed,
   })
   .superRefine(requireStochasticScheduler("DDPO"))
   .superRefine((config, context) => {

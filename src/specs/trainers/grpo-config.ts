@@ -1,8 +1,7 @@
 import { z } from "zod";
 import { wholeNumber } from "../bounds.js";
-import { SchedulerConfig } from "../scheduler-config.js";
 import { policyGradientFields } from "./policy-gradient-fields.js";
-import { adapter, guidanceScale, learningRate, lora, maxGradNorm, requireStochasticScheduler, seed, weightDecay } from "./shared-fields.js";
+import { requireStochasticScheduler, trainerFields } from "./shared-fields.js";
 
 /**
  * GRPO on the stochastic DDIM chain, after Flow-GRPO and DanceGRPO (Python: trainers/grpo.py; what
@@ -14,13 +13,7 @@ import { adapter, guidanceScale, learningRate, lora, maxGradNorm, requireStochas
  */
 export const GrpoTrainerConfig = z
   .strictObject({
-    scheduler: SchedulerConfig.default({ name: "ddim", steps: 20, eta: 1 }),
-    lora,
-    adapter,
-    lr: learningRate(1e-4),
-    weightDecay: weightDecay(1e-4),
-    maxGradNorm,
-    guidanceScale: guidanceScale(4.5),
+    ...trainerFields({ scheduler: { name: "ddim", steps: 20, eta: 1 }, lr: 1e-4, weightDecay: 1e-4, guidanceScale: 4.5 }),
     /** Prompts drawn per step, one group each. */
     promptsPerStep: wholeNumber(1, 1024).default(2),
     /** Videos per prompt; advantages are relative to their group's mean and std. */
@@ -30,7 +23,6 @@ export const GrpoTrainerConfig = z
     ...policyGradientFields({ clipRange: 1e-3, timestepFraction: 0.6 }),
     /** Weight of the KL penalty to the reference model (the adapter off); 0 turns it off and saves its forward pass. */
     klCoefficient: z.number().nonnegative({ error: (issue) => `must be 0 or more (got ${String(issue.input)})` }).default(0.004),
-    seed,
   })
   .superRefine(requireStochasticScheduler("GRPO"));
 export type GrpoTrainerConfig = z.output<typeof GrpoTrainerConfig>;

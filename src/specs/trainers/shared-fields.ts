@@ -1,9 +1,8 @@
-// Fields that every trainer's config takes the same way (which LoRA it trains, the optimizer, the
-// seed); an algorithm picks its own defaults where the reference implementations differ.
+// What every trainer's config shares; Python: trainers/trainer.py TrainerConfig.
 import { z } from "zod";
 import { between, wholeNumber } from "../bounds.js";
 import { implementationName } from "../names.js";
-import type { SchedulerConfig } from "../scheduler-config.js";
+import { SchedulerConfig, type SchedulerConfigInput } from "../scheduler-config.js";
 
 export const LoraConfig = z.strictObject({
   rank: wholeNumber(1, 512).default(8),
@@ -12,15 +11,22 @@ export const LoraConfig = z.strictObject({
   targetModules: z.array(z.string().min(1)).min(1).default(["to_q", "to_k", "to_v", "to_out.0"]),
 });
 
-/** The same LoRA for every algorithm by default, so that a comparison differs in the algorithm only. */
-export const lora = LoraConfig.default({ rank: 8, targetModules: ["to_q", "to_k", "to_v", "to_out.0"] });
-/** The LoRA adapter to train (added with `lora`'s settings if the model lacks it; an existing one trains as it is). */
-export const adapter = implementationName("adapter", "default").default("default");
-export const learningRate = (fallback: number) => between(1e-8, 1, " (learning rate)").default(fallback);
-export const weightDecay = (fallback: number) => between(0, 1).default(fallback);
-export const maxGradNorm = z.number().positive({ error: "must be positive; use a large number to disable clipping" }).default(1);
-export const guidanceScale = (fallback: number) => between(1, 50, " (1 disables classifier-free guidance)").default(fallback);
-export const seed = wholeNumber(0, 2 ** 31 - 1).default(0);
+/**
+ * The fields every trainer's config has: the sampler, the LoRA to train (the same by default for
+ * every algorithm, so that a comparison differs in the algorithm only), AdamW, clipping, guidance
+ * and the seed. Each algorithm picks the defaults its reference implementation uses.
+ */
+export const trainerFields = (defaults: { scheduler: SchedulerConfigInput; lr: number; weightDecay: number; guidanceScale: number }) => ({
+  scheduler: SchedulerConfig.default(SchedulerConfig.parse(defaults.scheduler)),
+  lora: LoraConfig.default({ rank: 8, targetModules: ["to_q", "to_k", "to_v", "to_out.0"] }),
+  /** The LoRA adapter to train (added with `lora`'s settings if the model lacks it; an existing one trains as it is). */
+  adapter: implementationName("adapter", "default").default("default"),
+  lr: between(1e-8, 1, " (learning rate)").default(defaults.lr),
+  weightDecay: between(0, 1).default(defaults.weightDecay),
+  maxGradNorm: z.number().positive({ error: "must be positive; use a large number to disable clipping" }).default(1),
+  guidanceScale: between(1, 50, " (1 disables classifier-free guidance)").default(defaults.guidanceScale),
+  seed: wholeNumber(0, 2 ** 31 - 1).default(0),
+});
 
 /** The policy-gradient trainers need a log-probability for every step, which a deterministic DDIM step (eta 0) lacks. */
 export const requireStochasticScheduler =

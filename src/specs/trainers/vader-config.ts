@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { wholeNumber } from "../bounds.js";
-import { SchedulerConfig } from "../scheduler-config.js";
-import { adapter, guidanceScale, learningRate, lora, maxGradNorm, seed, weightDecay } from "./shared-fields.js";
+import { trainerFields } from "./shared-fields.js";
 
 export const TruncationConfig = z.strictObject({
   /** "last": backprop through the final k steps; "rand": through a random 1..k final steps each update. */
@@ -18,18 +17,11 @@ export const DecodeFramesConfig = z.discriminatedUnion("mode", [
 /** Everything a VADER trainer needs besides the model and the reward (Python: trainers/vader.py). */
 export const VaderTrainerConfig = z
   .strictObject({
-    scheduler: SchedulerConfig.default({ name: "ddim", steps: 25, eta: 1 }),
+    ...trainerFields({ scheduler: { name: "ddim", steps: 25, eta: 1 }, lr: 2e-4, weightDecay: 0, guidanceScale: 1 }),
     truncation: TruncationConfig.default({ mode: "last", k: 1 }),
-    lora,
-    adapter,
-    lr: learningRate(2e-4),
-    weightDecay: weightDecay(0),
-    maxGradNorm,
     gradAccumulation: wholeNumber(1, 1024).default(1),
     batchSize: wholeNumber(1, 256).default(1),
-    guidanceScale: guidanceScale(1),
     decodeFrames: DecodeFramesConfig.default({ mode: "random", count: 1 }),
-    seed,
     checkpointing: z.boolean().default(true),
   })
   .superRefine((config, context) => {
