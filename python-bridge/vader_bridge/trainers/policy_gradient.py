@@ -1,8 +1,9 @@
 """What DDPO and GRPO share: PPO's clipped objective on stored stochastic DDIM chains.
 
 A step samples micro-batches of videos with every state x_T..x_0 and each step's
-log-probability kept (no graph), scores each video once, turns the rewards into advantages (the
-one thing the two algorithms do differently, with GRPO's optional KL penalty), then runs
+log-probability kept (no graph), scores each video once, turns the rewards into advantages (how,
+and how a step's videos are grouped, is what a subclass decides; GRPO also adds a KL penalty to
+the reference), then runs
 `inner_epochs` passes over the stored chains. Each pass re-scores a random subset of each chain's
 denoising steps under the current LoRA and backpropagates the clipped surrogate
 -min(A r, A clip(r, 1 - eps, 1 + eps)) with r = p_theta(x_{t-1} | x_t) / p_sampled(x_{t-1} | x_t),
