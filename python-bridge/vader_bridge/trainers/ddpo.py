@@ -1,8 +1,8 @@
 """DDPO (Black et al. 2023, "Training Diffusion Models with Reinforcement Learning"), the PPO variant.
 
 One `step` = one DDPO epoch: `batches_per_step` micro-batches of `batch_size` videos, each video
-with a prompt drawn at random; advantages from per-prompt reward statistics (a buffer of the last
-16 rewards per prompt, used once it holds 16; the batch's statistics until then); then
+with a prompt drawn at random; advantages from per-prompt reward statistics (each prompt's last
+`buffer_size` rewards, used once there are `min_count`; the step's statistics until then); then
 `inner_epochs` passes of clipped PPO updates, one optimizer step per `grad_accumulation`
 micro-batches (policy_gradient.py). Defaults follow kvablack/ddpo-pytorch `config/base.py`.
 """

@@ -50,10 +50,10 @@ class TrainerConfig:
 
 @dataclass
 class StepOutcome:
-    """What one optimizer step of an algorithm produced."""
+    """What one step of an algorithm produced (a step may take several optimizer updates: DDPO, GRPO)."""
 
     loss: float
-    grad_norm: float
+    grad_norm: float  # before clipping; the mean over the step's updates
     rewards: torch.Tensor  # every reward score computed in the step (one per video queried)
     details: dict[str, float] = field(default_factory=dict)  # the algorithm's own metrics, wire (camelCase) names
 
@@ -73,7 +73,7 @@ class Trainer(ABC):
 
     @abstractmethod
     def train_step(self, prompts: list[str]) -> StepOutcome:
-        """One optimizer step on LoRA weights."""
+        """One step of the algorithm: its optimizer update(s) on LoRA weights."""
 
     def step(self, prompts: list[str]) -> dict[str, Any]:
         """One step and its metrics, in wire form (src/specs/metrics.ts)."""
