@@ -24,7 +24,7 @@ PROMPTS = ["a dog", "a cat"]
 
 
 def test_registered_names():
-    assert names("reward") == ["brightness", "colorfulness", "contrast", "saturation", "testing-exception"]
+    assert names("reward") == ["brightness", "colorfulness", "contrast", "digit", "motion", "removal", "saturation", "testing-exception"]
 
 
 def test_simple_values_on_solid_colours():
@@ -71,7 +71,7 @@ def test_unknown_reward_lists_known_names():
     with pytest.raises(UnknownNameError) as raised:
         build_reward(named("aesthetic"))
     assert "unknown reward 'aesthetic'" in str(raised.value)
-    assert "brightness, colorfulness, contrast, saturation, testing-exception" in str(raised.value)
+    assert "brightness, colorfulness, contrast, digit, motion, removal, saturation, testing-exception" in str(raised.value)
 
 
 def test_bad_option_value_names_the_option_and_the_limit():

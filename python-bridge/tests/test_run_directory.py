@@ -43,7 +43,7 @@ def test_save_then_load_round_trips_config_metrics_lora_and_samples(tmp_path):
 def test_a_fresh_or_missing_run(tmp_path):
     RunDirectory(str(tmp_path / "empty"))
     assert RunDirectory.load(str(tmp_path / "empty")) == {
-        "directory": str(tmp_path / "empty"), "config": None, "metrics": [], "loraDirectory": None, "samples": {},
+        "directory": str(tmp_path / "empty"), "config": None, "metrics": [], "loraDirectory": None, "samples": {}, "evaluation": None,
     }
     with pytest.raises(FileNotFoundError, match="no run directory"):
         RunDirectory.load(str(tmp_path / "missing"))
@@ -52,3 +52,10 @@ def test_a_fresh_or_missing_run(tmp_path):
 def test_sample_names_are_plain_file_names(tmp_path):
     with pytest.raises(ValueError, match="plain file name"):
         RunDirectory(str(tmp_path)).save_sample("../escape", torch.zeros(1, 4, 4, 3, dtype=torch.uint8))
+
+
+def test_evaluation_round_trips(tmp_path):
+    run = RunDirectory(str(tmp_path / "judged"))
+    evaluation = {"before": {"digitAccuracy": 0.25}, "after": {"digitAccuracy": 0.5}}
+    run.save_evaluation(evaluation)
+    assert RunDirectory.load(str(tmp_path / "judged"))["evaluation"] == evaluation

@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { Bridge } from "../bridge.js";
 import { ConfigError } from "../errors.js";
+import { saveVideoGrid } from "../model/video.js";
 import { Reward } from "../reward/reward.js";
 import { Run } from "../run/run.js";
 import { Scheduler } from "../scheduler/scheduler.js";
@@ -24,6 +25,7 @@ interface EvalArguments {
   guidance: number;
   rewards: string;
   json?: string;
+  grid?: string;
 }
 
 export async function evaluateCommandLine(argv: EvalArguments, print: (line: string) => void = console.log): Promise<EvaluationReport> {
@@ -50,6 +52,7 @@ export async function evaluateCommandLine(argv: EvalArguments, print: (line: str
   print(`${report.judge.samples} samples (${prompts.length} prompts x ${argv.count}), seed ${argv.seed}, DDIM ${argv.steps} steps eta ${argv.eta}, guidance ${argv.guidance}${argv.lora ? `, LoRA from ${argv.lora}` : ""}`);
   print(`judge: prompted digit ${percent(report.judge.digitAccuracy)} of frames, prompted direction ${percent(report.judge.directionAccuracy)} of clips`);
   for (const [name, value] of Object.entries(report.rewards)) print(`reward ${name}: mean ${value.toFixed(4)}`);
+  if (argv.grid) print(`wrote ${await saveVideoGrid(bridge, report.videos, argv.grid, report.prompts)}`);
   if (argv.json) {
     const { judge, rewards: means } = report;
     writeFileSync(argv.json, `${JSON.stringify({ prompts, count: argv.count, seed: argv.seed, judge, rewards: means }, null, 2)}\n`);
@@ -73,7 +76,8 @@ export const evalCommand: CommandModule<object, EvalArguments> = {
       .option("eta", { type: "number", default: WORLD_SAMPLING.scheduler.eta, describe: "DDIM eta (0 deterministic, 1 DDPM-like)" })
       .option("guidance", { type: "number", default: WORLD_SAMPLING.guidanceScale, describe: "classifier-free guidance scale" })
       .option("rewards", { type: "string", default: "digit,motion", describe: "comma-separated rewards whose means to report" })
-      .option("json", { type: "string", describe: "also write the report to this JSON file" }) as unknown as Argv<EvalArguments>,
+      .option("json", { type: "string", describe: "also write the report to this JSON file" })
+      .option("grid", { type: "string", describe: "also write every sample as one PNG (a row per video)" }) as unknown as Argv<EvalArguments>,
   handler: async (argv: ArgumentsCamelCase<EvalArguments>) => {
     await evaluateCommandLine(argv);
   },

@@ -15,3 +15,8 @@ export function videoAt(batch: Tensor<"uint8">, index: number): Tensor<"uint8"> 
 export async function saveVideo(bridge: BridgeClient, video: Tensor<"uint8">, path: string, options: { fps?: number } = {}): Promise<string> {
   return (await bridge.call("video.write", { video, path, fps: options.fps ?? 8 })).path;
 }
+
+/** Writes a batch of videos (uint8 [B, frames, height, width, 3]) as one PNG grid, a row per video with its caption. */
+export async function saveVideoGrid(bridge: BridgeClient, videos: Tensor<"uint8">, path: string, captions?: string[]): Promise<string> {
+  return (await bridge.call("video.writeGrid", { video: videos, path, captions: captions ?? null })).path;
+}

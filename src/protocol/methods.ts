@@ -91,6 +91,11 @@ export const METHODS = {
       directions: z.array(z.enum(["left", "right", "up", "down", "still"])),
     }),
   },
+  /** Writes videos (uint8 [B, frames, H, W, 3]) as one PNG: a row per video, its frames left to right, its caption above. */
+  "video.writeGrid": {
+    params: z.strictObject({ video: TensorValue, path: z.string().min(1), captions: z.array(z.string()).nullable().default(null) }),
+    result: z.strictObject({ path: z.string() }),
+  },
   /** A trainer of any registered algorithm; `config` is checked against that algorithm's own schema. */
   "trainer.create": {
     params: z.strictObject({
