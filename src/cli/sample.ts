@@ -26,7 +26,7 @@ interface SampleArguments {
 async function jobFor(bridge: BridgeClient, lora: string | undefined): Promise<{ job: TrainJobConfig; loraDirectory?: string }> {
   // A run directory holds its LoRA in lora/ beside config.json; a plain LoRA folder holds the files directly.
   const run = lora && !existsSync(join(lora, "adapter_config.json")) ? await Run.load(bridge, lora) : undefined;
-  const recorded = run?.config ? { model: run.config.model, trainer: run.config.trainer } : undefined;
+  const recorded = run?.config ? { method: run.config.method, model: run.config.model, trainer: run.config.trainer } : undefined;
   const parsed = TrainJobConfig.safeParse(recorded ?? DEFAULT_TRAIN_JOB);
   if (!parsed.success) throw ConfigError.fromZod(recorded ? `run config in ${lora}` : "default job", parsed.error);
   return { job: parsed.data, loraDirectory: run ? (run.loraDirectory ?? undefined) : lora };

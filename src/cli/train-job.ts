@@ -5,7 +5,8 @@ import { IMPLEMENTATIONS } from "../specs/implementations.js";
 import { PlacementOptions } from "../specs/model-config.js";
 import { RewardSpecSchema } from "../specs/reward-spec.js";
 import { SchedulerConfig } from "../specs/scheduler-config.js";
-import { VaderTrainerConfig } from "../specs/trainers/vader-config.js";
+import type { VaderTrainerConfigInput } from "../specs/trainers/vader-config.js";
+import { TRAINING_METHODS, type MethodConfig, type TrainingMethod } from "../trainer/by-method.js";
 import { WORLD_BASE_DIRECTORY, WORLD_SAMPLING } from "../world/world-defaults.js";
 
 /** A model folder (the digit world's base by default, or any model in the same layout). */
@@ -30,10 +31,13 @@ const TinyModel = z
 export const JobModel = z.union([DirectoryModel, TinyModel]);
 export type JobModel = z.output<typeof JobModel>;
 
-export const TrainJobConfig = z.strictObject({
+const TrainJobFields = z.strictObject({
+  /** The algorithm: VADER, or a baseline (docs/trainers.md). */
+  method: z.enum(TRAINING_METHODS).default("vader"),
   model: JobModel.default({ directory: WORLD_BASE_DIRECTORY, device: "auto", precision: "auto" }),
   reward: RewardSpecSchema.default({ kind: "named", name: "digit", options: {} }),
-  trainer: VaderTrainerConfig.default(VaderTrainerConfig.parse({})),
+  /** The method's trainer options, checked by that method's own schema (src/specs/trainers/<method>-config.ts). */
+  trainer: z.record(z.string(), z.unknown()).default({}),
   steps: z.number().int().min(1).default(20),
   /** Training prompts; empty means the bridge's built-in animal/activity set (for tiny models). */
   prompts: z.array(z.string().min(1)).default([]),
@@ -56,6 +60,15 @@ export const TrainJobConfig = z.strictObject({
     })
     .default({ samplesPerPrompt: 0, seed: 4321 }),
 });
+
+export const TrainJobConfig = TrainJobFields.transform((job, context): Omit<typeof job, "trainer"> & { method: TrainingMethod; trainer: MethodConfig } => {
+  const trainer = IMPLEMENTATIONS.trainer[job.method].safeParse(job.trainer);
+  if (!trainer.success) {
+    for (const issue of trainer.error.issues) context.addIssue({ ...issue, path: ["trainer", ...issue.path] } as z.core.$ZodRawIssue);
+    return z.NEVER;
+  }
+  return { ...job, trainer: trainer.data };
+});
 export type TrainJobConfig = z.output<typeof TrainJobConfig>;
 export type TrainJobInput = z.input<typeof TrainJobConfig>;
 
@@ -68,7 +81,7 @@ const WORLD_TRAINER = {
   lr: 3e-3,
   batchSize: 4,
   seed: 0,
-} as const;
+} as const satisfies VaderTrainerConfigInput;
 
 /**
  * Built-in tasks on the digit world, each where the base is weak (docs/world.md), sized to run in
@@ -122,7 +135,7 @@ export const TINY_TRAIN_JOB = {
     // rescales it, and 1e-2 climbs steadily in 20 steps where the paper's 2e-4 barely moves.
     lr: 1e-2,
     seed: 0,
-  },
+  } satisfies VaderTrainerConfigInput,
   steps: 20,
   preview: { prompts: ["a dog playing a guitar on a porch"], seed: 1234 },
 } satisfies TrainJobInput;

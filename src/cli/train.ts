@@ -1,4 +1,4 @@
-// `vader train`: fine-tune a model with VADER and leave a run directory behind.
+// `vader train`: fine-tune a model with VADER (or a baseline: --method) and leave a run directory behind.
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
@@ -8,14 +8,15 @@ import { videoAt } from "../model/video.js";
 import { Reward } from "../reward/reward.js";
 import { Run } from "../run/run.js";
 import { Scheduler } from "../scheduler/scheduler.js";
-import type { VaderStepMetrics } from "../specs/metrics.js";
-import { Trainer } from "../trainer/trainer.js";
+import type { StepMetrics } from "../specs/metrics.js";
+import { METHOD_LABELS, sharedTaskFields, trainerFor, TRAINING_METHODS, type TrainingMethod } from "../trainer/by-method.js";
 import { evaluate, type EvaluationReport } from "../world/evaluate.js";
 import { formatStep, mean } from "./format.js";
 import { openJobModel, promptsFromText } from "./job-model.js";
 import { TINY_TRAIN_JOB, TrainJobConfig, WORLD_TASKS, worldTrainJob, type TrainJobInput, type WorldTask } from "./train-job.js";
 
-interface TrainArguments {
+export interface TrainArguments {
+  method?: TrainingMethod;
   config?: string;
   name?: string;
   runsDir: string;
@@ -32,8 +33,11 @@ interface TrainArguments {
 export function resolveTrainJob(argv: TrainArguments): TrainJobConfig {
   const fromFile = argv.config ? (JSON.parse(readFileSync(argv.config, "utf8")) as Record<string, unknown>) : {};
   const base: TrainJobInput = argv.tiny ? TINY_TRAIN_JOB : worldTrainJob(argv.reward ?? "digit");
-  const merged: Record<string, unknown> = { ...base, ...fromFile };
-  const trainer = { ...base.trainer, ...(fromFile.trainer as object | undefined) } as Record<string, unknown>;
+  const method = argv.method ?? fromFile.method ?? "vader";
+  const merged: Record<string, unknown> = { ...base, ...fromFile, method };
+  // A task's trainer settings are VADER's; another method keeps only the sampler, guidance, LoRA and seed.
+  const taskTrainer = method === "vader" ? (base.trainer ?? {}) : sharedTaskFields(base.trainer ?? {});
+  const trainer = { ...taskTrainer, ...(fromFile.trainer as object | undefined) } as Record<string, unknown>;
   if (argv.lr !== undefined) trainer.lr = argv.lr;
   if (argv.seed !== undefined) trainer.seed = argv.seed;
   merged.trainer = trainer;
@@ -50,13 +54,13 @@ export function resolveTrainJob(argv: TrainArguments): TrainJobConfig {
   return parsed.data;
 }
 
-function defaultRunName(): string {
-  return `vader-${new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}`;
+function defaultRunName(method: TrainingMethod): string {
+  return `${method}-${new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}`;
 }
 
 export async function train(argv: TrainArguments, print: (line: string) => void = console.log): Promise<string> {
   const job = resolveTrainJob(argv);
-  const runDirectory = resolve(join(argv.runsDir, argv.name ?? defaultRunName()));
+  const runDirectory = resolve(join(argv.runsDir, argv.name ?? defaultRunName(job.method)));
   print(`run directory: ${runDirectory}`);
 
   await using bridge = await Bridge.start();
@@ -67,7 +71,7 @@ export async function train(argv: TrainArguments, print: (line: string) => void 
   for (const note of model.info.notes) print(`note: ${note}`);
   const prompts = job.prompts.length > 0 ? job.prompts : (await bridge.call("prompts.builtIn", {})).prompts;
   const reward = Reward.from(job.reward);
-  await using trainer = Trainer.vader({ model, reward, ...job.trainer, scheduler: Scheduler.from(job.trainer.scheduler) });
+  await using trainer = trainerFor(job.method, model, reward, job.trainer);
   // The device and dtypes are the ones the model actually got, not the ones asked for.
   const run = await Run.create(bridge, runDirectory, {
     ...job,
@@ -102,8 +106,8 @@ export async function train(argv: TrainArguments, print: (line: string) => void 
 
   await preview("before");
   const judgedBefore = await judge();
-  print(`training: ${job.steps} steps of VADER, reward ${reward}, ${prompts.length} prompts (Ctrl-C stops after the current step and saves)`);
-  const history: VaderStepMetrics[] = [];
+  print(`training: ${job.steps} steps of ${METHOD_LABELS[job.method]}, reward ${reward}, ${prompts.length} prompts (Ctrl-C stops after the current step and saves)`);
+  const history: StepMetrics[] = [];
   const stopping = new AbortController();
   const onInterrupt = () => {
     if (!stopping.signal.aborted) {
@@ -157,11 +161,12 @@ function summary(report: EvaluationReport) {
 
 export const trainCommand: CommandModule<object, TrainArguments> = {
   command: "train",
-  describe: "Fine-tune the digit world's base (or --model DIR) with VADER, judge it before and after, and write runs/<name>/",
+  describe: "Fine-tune the digit world's base (or --model DIR) with VADER or a baseline, judge it before and after, and write runs/<name>/",
   builder: (yargs: Argv) =>
     yargs
-      .option("config", { type: "string", describe: "JSON file with job overrides (model, reward, trainer, steps, prompts, preview)" })
-      .option("name", { type: "string", describe: "run name (default: vader-<timestamp>)" })
+      .option("method", { choices: TRAINING_METHODS, describe: "the algorithm: vader (reward gradients) or a baseline: ddpo, dpo, grpo (default: vader)" })
+      .option("config", { type: "string", describe: "JSON file with job overrides (method, model, reward, trainer: the method's own options, steps, prompts, preview, evaluation)" })
+      .option("name", { type: "string", describe: "run name (default: <method>-<timestamp>)" })
       .option("runs-dir", { type: "string", default: "runs", describe: "folder that holds run directories" })
       .option("steps", { type: "number", describe: "optimizer steps" })
       .option("lr", { type: "number", describe: "learning rate" })

@@ -8,6 +8,7 @@ import { Bridge, Run } from "../../src/index.js";
 import { doctor } from "../../src/cli/doctor.js";
 import { sample } from "../../src/cli/sample.js";
 import { train } from "../../src/cli/train.js";
+import { TINY_TRAIN_JOB } from "../../src/cli/train-job.js";
 import { PACKAGE_ROOT } from "../../src/transport/package-root.js";
 import { resolvePython } from "../../src/transport/python-process.js";
 
@@ -43,6 +44,25 @@ describe("vader train / sample", () => {
     const out = join(runsDir, "with-lora.gif");
     await sample({ prompt: "a dog playing a guitar on a porch", count: 1, out, lora: runDirectory, seed: 0 }, () => undefined);
     expect(readFileSync(out).subarray(0, 6).toString("latin1")).toBe("GIF89a");
+  });
+});
+
+describe("vader train --method", () => {
+  it("trains a baseline into the same run directory, with its own config and metrics", async () => {
+    const runsDir = mkdtempSync(join(tmpdir(), "vader-cli-method-"));
+    const lines: string[] = [];
+    // Small groups, no guidance and no KL pass: seconds on 2 cores.
+    const job = join(runsDir, "job.json");
+    writeFileSync(job, JSON.stringify({ trainer: { promptsPerStep: 1, groupSize: 2, klCoefficient: 0, guidanceScale: 1 } }));
+    const runDirectory = await train({ runsDir, name: "grpo", steps: 2, tiny: true, method: "grpo", config: job }, (line) => lines.push(line));
+    const config = JSON.parse(readFileSync(join(runDirectory, "config.json"), "utf8"));
+    expect(config.method).toBe("grpo");
+    expect(config.trainer).toMatchObject({ groupSize: 2, promptsPerStep: 1, scheduler: TINY_TRAIN_JOB.trainer.scheduler, lr: 1e-4 });
+    const metrics = readFileSync(join(runDirectory, "metrics.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line));
+    expect(metrics.map((step) => step.rewardQueries)).toEqual([2, 4]);
+    expect(Object.keys(metrics[0].details)).toEqual(expect.arrayContaining(["approxKl", "clipFraction"]));
+    expect(existsSync(join(runDirectory, "lora", "adapter_model.safetensors"))).toBe(true);
+    expect(lines).toContain(`training: 2 steps of GRPO, reward brightness, ${config.prompts.length} prompts (Ctrl-C stops after the current step and saves)`);
   });
 });
 

@@ -1,0 +1,75 @@
+// A trainer picked by its method's name (`vader train --method`, `compare`): the config is checked
+// by that method's own schema, and each method says how many reward queries one step spends.
+import type { z } from "zod";
+import { ConfigError } from "../errors.js";
+import type { Model } from "../model/model.js";
+import type { Reward } from "../reward/reward.js";
+import { Scheduler } from "../scheduler/scheduler.js";
+import { IMPLEMENTATIONS } from "../specs/implementations.js";
+import type { StepMetrics } from "../specs/metrics.js";
+import type { DdpoTrainerConfig } from "../specs/trainers/ddpo-config.js";
+import type { DpoTrainerConfig } from "../specs/trainers/dpo-config.js";
+import type { GrpoTrainerConfig } from "../specs/trainers/grpo-config.js";
+import type { VaderTrainerConfig } from "../specs/trainers/vader-config.js";
+import type { RemoteTrainer } from "./remote-trainer.js";
+import { Trainer, type TrainerOptions } from "./trainer.js";
+
+export const TRAINING_METHODS = ["vader", "ddpo", "dpo", "grpo"] as const satisfies readonly (keyof typeof IMPLEMENTATIONS.trainer)[];
+export type TrainingMethod = (typeof TRAINING_METHODS)[number];
+
+/** How each method is named in print and in tables. */
+export const METHOD_LABELS: Record<TrainingMethod, string> = { vader: "VADER", ddpo: "DDPO", dpo: "Diffusion-DPO", grpo: "GRPO" };
+
+/** A method's resolved config (every default filled in). */
+export type MethodConfig = z.output<(typeof IMPLEMENTATIONS.trainer)[TrainingMethod]>;
+
+/** Any method's trainer, seen through what they share. */
+export type AnyTrainer = RemoteTrainer<Record<string, unknown>, StepMetrics>;
+
+/** Validates `config` with `method`'s schema (ConfigError naming `subject` and the fields otherwise) and fills its defaults. */
+export function methodConfig(method: TrainingMethod, config: Record<string, unknown>, subject = `${method} trainer config`): MethodConfig {
+  const parsed = IMPLEMENTATIONS.trainer[method].safeParse(config);
+  if (!parsed.success) throw ConfigError.fromZod(subject, parsed.error);
+  return parsed.data;
+}
+
+/** The trainer of `method` on `model`, from a config that method's schema accepts. */
+export function trainerFor(method: TrainingMethod, model: Model, reward: Reward, config: Record<string, unknown>): AnyTrainer {
+  const { scheduler, ...rest } = methodConfig(method, config);
+  const options: TrainerOptions<object> = { model, reward, ...rest, scheduler: Scheduler.from(scheduler) };
+  const factory = Trainer[method] as (options: TrainerOptions<object>) => AnyTrainer;
+  return factory(options);
+}
+
+/** Reward queries (videos scored once each) that one step of `method` spends under `config` (docs/trainers.md, "What a step is"). */
+export function queriesPerStep(method: TrainingMethod, config: MethodConfig): number {
+  switch (method) {
+    case "vader": {
+      const vader = config as VaderTrainerConfig;
+      return vader.batchSize * vader.gradAccumulation;
+    }
+    case "ddpo": {
+      const ddpo = config as DdpoTrainerConfig;
+      return ddpo.batchSize * ddpo.batchesPerStep;
+    }
+    case "dpo": {
+      const dpo = config as DpoTrainerConfig;
+      return dpo.promptsPerStep * dpo.samplesPerPrompt;
+    }
+    case "grpo": {
+      const grpo = config as GrpoTrainerConfig;
+      return grpo.promptsPerStep * grpo.groupSize;
+    }
+  }
+}
+
+/**
+ * The settings a task gives every method alike: the sampler, guidance, LoRA and seed. The rest of
+ * a task's trainer settings (truncation, batch size, lr, ...) belong to the method they were written for.
+ */
+export const SHARED_TASK_FIELDS = ["scheduler", "guidanceScale", "lora", "seed"] as const;
+
+/** The fields of `trainer` (a task's settings) that carry over to any method. */
+export function sharedTaskFields(trainer: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(SHARED_TASK_FIELDS.filter((field) => trainer[field] !== undefined).map((field) => [field, trainer[field]]));
+}
