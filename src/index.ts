@@ -34,6 +34,12 @@ export { WORLD_BASE_DIRECTORY, WORLD_SAMPLING } from "./world/world-defaults.js"
 export { judgeVideos, worldPrompts, type JudgeReport } from "./world/judge.js";
 export { evaluate, type EvaluateOptions, type EvaluationReport } from "./world/evaluate.js";
 export { RunRecord } from "./specs/run-record.js";
+export { compare, type CompareOptions } from "./compare/compare.js";
+export { comparisonTable } from "./compare/table.js";
+export { CompareConfig, type CompareConfigInput } from "./specs/compare-config.js";
+export { ComparisonResults, type ComparisonRun, type CurvePoint, type MethodSummary, type SampleScore } from "./specs/comparison-results.js";
+export { TRAINING_METHODS, type TrainingMethod } from "./specs/trainers/methods.js";
+export { trainerFor, queriesPerStep, type AnyTrainer } from "./trainer/by-method.js";
 export { PROTOCOL_VERSION } from "./protocol/version.js";
 export { ERROR_CODES, type ErrorCode } from "./protocol/error-codes.js";
 export type { BridgeInfo } from "./protocol/methods.js";

@@ -2,6 +2,7 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { BridgeStartError, ConfigError, PythonError } from "../errors.js";
+import { compareCommand } from "./compare.js";
 import { doctorCommand } from "./doctor.js";
 import { evalCommand } from "./eval.js";
 import { sampleCommand } from "./sample.js";
@@ -15,8 +16,9 @@ try {
     .command(trainCommand)
     .command(sampleCommand)
     .command(evalCommand)
+    .command(compareCommand)
     .command(doctorCommand)
-    .demandCommand(1, "Name a command: train, sample, eval or doctor")
+    .demandCommand(1, "Name a command: train, sample, eval, compare or doctor")
     .strict()
     .fail((message, error, parser) => {
       if (error) throw error;

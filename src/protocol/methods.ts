@@ -96,6 +96,28 @@ export const METHODS = {
     params: z.strictObject({ video: TensorValue, path: z.string().min(1), captions: z.array(z.string()).nullable().default(null) }),
     result: z.strictObject({ path: z.string() }),
   },
+  /**
+   * Draws training curves as one PNG (matplotlib, Agg): reward mean against reward queries (top)
+   * and against CPU seconds (bottom), a line per series, one colour per group.
+   */
+  "plot.comparison": {
+    params: z.strictObject({
+      path: z.string().min(1),
+      title: z.string(),
+      series: z
+        .array(
+          z.strictObject({
+            label: z.string().min(1),
+            group: z.string().min(1),
+            rewardQueries: z.array(z.number().nonnegative()).min(1),
+            cpuSeconds: z.array(z.number().nonnegative()).min(1),
+            rewardMean: z.array(z.number()).min(1),
+          }),
+        )
+        .min(1, { error: "must hold at least one series" }),
+    }),
+    result: z.strictObject({ path: z.string() }),
+  },
   /** A trainer of any registered algorithm; `config` is checked against that algorithm's own schema. */
   "trainer.create": {
     params: z.strictObject({

@@ -10,12 +10,12 @@ import type { StepMetrics } from "../specs/metrics.js";
 import type { DdpoTrainerConfig } from "../specs/trainers/ddpo-config.js";
 import type { DpoTrainerConfig } from "../specs/trainers/dpo-config.js";
 import type { GrpoTrainerConfig } from "../specs/trainers/grpo-config.js";
+import type { TrainingMethod } from "../specs/trainers/methods.js";
 import type { VaderTrainerConfig } from "../specs/trainers/vader-config.js";
 import type { RemoteTrainer } from "./remote-trainer.js";
 import { Trainer, type TrainerOptions } from "./trainer.js";
 
-export const TRAINING_METHODS = ["vader", "ddpo", "dpo", "grpo"] as const satisfies readonly (keyof typeof IMPLEMENTATIONS.trainer)[];
-export type TrainingMethod = (typeof TRAINING_METHODS)[number];
+export { TRAINING_METHODS, type TrainingMethod } from "../specs/trainers/methods.js";
 
 /** How each method is named in print and in tables. */
 export const METHOD_LABELS: Record<TrainingMethod, string> = { vader: "VADER", ddpo: "DDPO", dpo: "Diffusion-DPO", grpo: "GRPO" };

@@ -12,7 +12,7 @@ from typing import Callable
 
 from ..call import Handler
 from ..python_objects import build_python_methods
-from . import models, rewards, runs, system, trainers, videos, world
+from . import models, plots, rewards, runs, system, trainers, videos, world
 from .context import BridgeContext
 
 
@@ -26,6 +26,7 @@ def build_methods(*, stop: Callable[[], None] = lambda: None, context: BridgeCon
         **trainers.methods(context),
         **runs.methods(context),
         **videos.methods(context),
+        **plots.methods(context),
         **world.methods(context),
     }
 

@@ -1,0 +1,151 @@
+// VADER and the baselines side by side (docs/compare.md): from one loaded base model, each method
+// at each learning rate of its sweep and each seed trains its own named LoRA adapter on the same
+// reward, prompts and budget of reward queries; then the base and every adapter sample the same
+// final videos, scored by the reward and the judge. Writes results.json, table.md and curves.png
+// beside runs/<method>-lr<lr>-seed<seed>/.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { ConfigError, VaderError } from "../errors.js";
+import { videoAt } from "../model/video.js";
+import type { Model } from "../model/model.js";
+import type { Reward } from "../reward/reward.js";
+import { Run } from "../run/run.js";
+import { CompareConfig, type CompareConfigInput } from "../specs/compare-config.js";
+import { COMPARISON_RESULTS_VERSION, ComparisonResults, type ComparisonRun, type SplitScores } from "../specs/comparison-results.js";
+import type { StepMetrics } from "../specs/metrics.js";
+import type { TrainingMethod } from "../specs/trainers/methods.js";
+import { METHOD_LABELS, methodConfig, queriesPerStep, trainerFor, type MethodConfig } from "../trainer/by-method.js";
+import { curveOf } from "./curve.js";
+import { scoreSamples } from "./final-samples.js";
+import { learningRateLabel, learningRateSweep } from "./learning-rates.js";
+import { plotComparison } from "./plot.js";
+import { summarize } from "./summary.js";
+import { comparisonTable } from "./table.js";
+import { COMPARISON_TRAINER_DEFAULTS } from "./trainer-defaults.js";
+
+export interface CompareOptions extends CompareConfigInput {
+  /** The comparison's folder: results.json, table.md, curves.png and runs/. */
+  out: string;
+  /** One line per step and per finished run. */
+  onProgress?: (line: string) => void;
+  /** Stops at the next step boundary (the run in progress keeps its metrics and LoRA). */
+  signal?: AbortSignal;
+}
+
+interface MethodPlan {
+  method: TrainingMethod;
+  config: MethodConfig;
+  sweep: number[];
+  steps: number;
+}
+
+/** Each method's config, sweep and step count, checked before anything trains. */
+function planOf(method: TrainingMethod, config: CompareConfig): MethodPlan {
+  const resolved = methodConfig(method, { ...COMPARISON_TRAINER_DEFAULTS[method], ...config.trainer[method] }, `comparison trainer config of ${method} (trainer.${method})`);
+  const perStep = queriesPerStep(method, resolved);
+  const steps = Math.floor(config.budget / perStep);
+  if (steps < 1) {
+    throw new ConfigError("comparison config", [
+      `budget must cover one step of every method (got ${config.budget} reward queries; one ${METHOD_LABELS[method]} step scores ${perStep} videos); raise the budget to at least ${perStep}`,
+    ]);
+  }
+  return { method, config: resolved, sweep: config.learningRates[method] ?? learningRateSweep(resolved.lr, config.lrsPerMethod), steps };
+}
+
+export async function compare(model: Model, reward: Reward, options: CompareOptions): Promise<ComparisonResults> {
+  const { out, onProgress = () => undefined, signal, ...input } = options;
+  const parsed = CompareConfig.safeParse(input);
+  if (!parsed.success) throw ConfigError.fromZod("comparison config", parsed.error);
+  const config = parsed.data;
+  const plans = config.methods.map((method) => planOf(method, config));
+  const directory = resolve(out);
+  mkdirSync(join(directory, "runs"), { recursive: true });
+  const bridge = model.bridge;
+  const { base: fingerprint } = await model.fingerprint();
+
+  const scoreSplits = async (save?: Run): Promise<SplitScores> => {
+    const train = await scoreSamples(model, reward, config.trainPrompts, config.evaluation);
+    const test = config.testPrompts.length > 0 ? await scoreSamples(model, reward, config.testPrompts, config.evaluation) : null;
+    if (save) {
+      await save.saveSample("final-train-0", videoAt(train.videos, 0));
+      if (test) await save.saveSample("final-test-0", videoAt(test.videos, 0));
+    }
+    return { train: train.score, test: test?.score ?? null };
+  };
+
+  await model.setAdapter(null);
+  const baseScores = await scoreSplits();
+  onProgress(`base: train reward ${baseScores.train.reward.toFixed(4)}${baseScores.test ? `, test reward ${baseScores.test.reward.toFixed(4)}` : ""}`);
+
+  const runs: ComparisonRun[] = [];
+  for (const plan of plans) {
+    for (const [rateIndex, lr] of plan.sweep.entries()) {
+      for (const seed of config.seeds) {
+        const name = `${plan.method}-lr${learningRateLabel(lr)}-seed${seed}`;
+        const adapter = `${plan.method}-lr${rateIndex}-seed${seed}`;
+        const runDirectory = join(directory, "runs", name);
+        await using trainer = trainerFor(plan.method, model, reward, { ...plan.config, lr, seed, adapter });
+        const run = await Run.create(bridge, runDirectory, {
+          method: plan.method,
+          reward: reward.spec,
+          trainer: trainer.config,
+          steps: plan.steps,
+          budget: config.budget,
+          prompts: config.trainPrompts,
+          comparison: directory,
+        });
+        const history: StepMetrics[] = [];
+        const fitting = trainer.fit({ prompts: config.trainPrompts, steps: plan.steps, runDirectory, ...(signal ? { signal } : {}) });
+        for await (const metrics of fitting) {
+          history.push(metrics);
+          onProgress(`${name} step ${metrics.step}/${plan.steps}: ${metrics.rewardQueries} queries, reward ${metrics.reward.mean.toFixed(4)}`);
+        }
+        await fitting.result;
+        await model.setAdapter(adapter);
+        const final = await scoreSplits(run);
+        await run.saveEvaluation({ final });
+        const last = history[history.length - 1];
+        runs.push({
+          method: plan.method,
+          lr,
+          seed,
+          adapter,
+          runDirectory: relative(directory, runDirectory),
+          steps: history.length,
+          rewardQueries: last?.rewardQueries ?? 0,
+          trainer: trainer.config,
+          curve: curveOf(history),
+          final,
+        });
+        onProgress(`${name}: final train reward ${final.train.reward.toFixed(4)}${final.test ? `, test reward ${final.test.reward.toFixed(4)}` : ""}`);
+      }
+    }
+  }
+  await model.setAdapter(null);
+  if ((await model.fingerprint()).base !== fingerprint) {
+    throw new VaderError("compare: the base weights changed during the comparison; a trainer trained more than its LoRA adapter");
+  }
+
+  const { handle: _handle, adapters: _adapters, activeAdapter: _active, ...modelDescription } = model.info;
+  const results = ComparisonResults.parse({
+    version: COMPARISON_RESULTS_VERSION,
+    createdAt: new Date().toISOString(),
+    reward: reward.spec,
+    rewardName: reward.toString(),
+    base: { model: modelDescription, fingerprint },
+    methods: config.methods,
+    budget: config.budget,
+    seeds: config.seeds,
+    sweep: Object.fromEntries(plans.map((plan) => [plan.method, plan.sweep])),
+    prompts: { train: config.trainPrompts, test: config.testPrompts },
+    evaluation: config.evaluation,
+    baseScores,
+    runs,
+    summary: summarize(config.methods, runs, baseScores, reward.spec),
+    files: { table: "table.md", plot: "curves.png" },
+  } satisfies ComparisonResults);
+  writeFileSync(join(directory, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(directory, results.files.table), comparisonTable(results));
+  await plotComparison(bridge, results, join(directory, results.files.plot));
+  return results;
+}

@@ -1,0 +1,16 @@
+// The comparison's trainer settings per method, over each method's own defaults: every method
+// spends 4 reward queries a step, so that all curves have points at the same query counts.
+import type { TrainingMethod } from "../specs/trainers/methods.js";
+
+export const QUERIES_PER_STEP = 4;
+
+export const COMPARISON_TRAINER_DEFAULTS: Record<TrainingMethod, Record<string, unknown>> = {
+  /** 4 videos, one update. */
+  vader: { batchSize: 4 },
+  /** 2 micro-batches of 2 videos. */
+  ddpo: { batchSize: 2, batchesPerStep: 2 },
+  /** 2 prompts, one pair each. */
+  dpo: { promptsPerStep: 2, samplesPerPrompt: 2 },
+  /** 1 group of 4 videos of one prompt. */
+  grpo: { promptsPerStep: 1, groupSize: 4 },
+};

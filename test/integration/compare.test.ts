@@ -1,0 +1,49 @@
+// `vader compare` at its minimum size, end to end on the tiny model: every method on the same
+// budget of reward queries, its run directory, results.json that its schema accepts, the table and the plot.
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compareCommandLine } from "../../src/cli/compare.js";
+import { ComparisonResults } from "../../src/specs/comparison-results.js";
+import { TRAINING_METHODS } from "../../src/specs/trainers/methods.js";
+
+describe("vader compare --tiny", () => {
+  it("runs every method on the same budget and writes runs, results.json, table.md and curves.png", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "vader-compare-")), "comparison");
+    const lines: string[] = [];
+    // Every method spends 4 queries a step: 2 steps each.
+    await compareCommandLine({ tiny: true, budget: 8, seeds: 1, lrsPerMethod: 1, out }, (line) => lines.push(line));
+
+    const results = ComparisonResults.parse(JSON.parse(readFileSync(join(out, "results.json"), "utf8")));
+    expect(results.methods).toEqual([...TRAINING_METHODS]);
+    expect(results.runs.map((run) => run.method)).toEqual([...TRAINING_METHODS]);
+    expect(results.summary.map((summary) => summary.method)).toEqual([...TRAINING_METHODS]);
+    expect(new Set(results.prompts.train).size).toBe(2);
+    expect(results.prompts.test.every((prompt) => !results.prompts.train.includes(prompt))).toBe(true);
+    for (const run of results.runs) {
+      expect(results.sweep[run.method]).toEqual([run.lr]);
+      expect(run.rewardQueries).toBe(8);
+      const queries = run.curve.map((point) => point.rewardQueries);
+      expect(queries).toEqual([4, 8]);
+      for (const [index, point] of run.curve.entries()) {
+        const previous = run.curve[index - 1];
+        if (previous) expect(point.cpuSeconds).toBeGreaterThanOrEqual(previous.cpuSeconds);
+      }
+      expect(run.final.train.judge).toBeNull(); // the tiny comparison runs without the judge
+      expect(run.final.test).not.toBeNull();
+      const runDirectory = join(out, run.runDirectory);
+      for (const file of ["config.json", "metrics.jsonl", "evaluation.json", "final-train-0.gif", "final-test-0.gif", join("lora", "adapter_model.safetensors")]) {
+        expect(existsSync(join(runDirectory, file)), `${run.runDirectory}/${file}`).toBe(true);
+      }
+      expect(JSON.parse(readFileSync(join(runDirectory, "config.json"), "utf8")).trainer.adapter).toBe(run.adapter);
+    }
+    expect(new Set(results.runs.map((run) => run.adapter)).size).toBe(TRAINING_METHODS.length);
+
+    expect(readFileSync(join(out, results.files.plot)).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    const table = readFileSync(join(out, results.files.table), "utf8");
+    expect(table).toContain("| Method | lr | Train reward |");
+    for (const row of ["Base", "VADER", "DDPO", "Diffusion-DPO", "GRPO"]) expect(table).toMatch(new RegExp(`^\\| ${row} \\|`, "m"));
+    expect(lines).toContain(table);
+  });
+});
