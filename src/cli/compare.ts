@@ -38,7 +38,8 @@ export interface CompareJob {
   comparison: CompareConfigInput;
 }
 
-/** The tiny smoke comparison's sampler: 4 DDIM steps, no guidance, on the random tiny model. */
+/** The tiny smoke comparison: the random tiny model at 4 frames of 16x16, sampled in 4 DDIM steps without guidance. */
+const TINY_MODEL = { ...TINY_TRAIN_JOB.model, frames: 4, height: 16, width: 16 };
 const TINY_SAMPLER = { scheduler: { name: "ddim", steps: 4, eta: 1 }, guidanceScale: 1 } as const;
 
 /** Captions of the world's split, less those naming the digit a removal reward removes (they would ask for the impossible). */
@@ -54,6 +55,9 @@ async function promptsOf(bridge: BridgeClient, split: "train" | "test", reward: 
 export async function resolveCompareJob(argv: CompareArguments, bridge: BridgeClient): Promise<CompareJob> {
   const fromFile: Partial<CompareConfigInput> = argv.config ? (JSON.parse(readFileSync(argv.config, "utf8")) as Partial<CompareConfigInput>) : {};
   const methods = argv.methods !== undefined ? argv.methods.split(",").map((name) => name.trim()).filter(Boolean) : (fromFile.methods ?? [...TRAINING_METHODS]);
+  if (argv.seeds !== undefined && (!Number.isInteger(argv.seeds) || argv.seeds < 1)) {
+    throw new ConfigError("--seeds", [`must be a whole number of seeds, 1 or more (got ${argv.seeds}); the runs use seeds 0..N-1`]);
+  }
   for (const name of methods) {
     if (!TrainingMethodName.safeParse(name).success) throw new ConfigError("--methods", [`"${name}" is not a method; choose from ${TRAINING_METHODS.join(", ")}`]);
   }
@@ -61,7 +65,7 @@ export async function resolveCompareJob(argv: CompareArguments, bridge: BridgeCl
   if (argv.tiny) {
     const prompts = { train: (await worldPrompts(bridge, "train")).slice(0, 2), test: (await worldPrompts(bridge, "test")).slice(0, 2) };
     job = {
-      model: JobModel.parse(TINY_TRAIN_JOB.model),
+      model: JobModel.parse(TINY_MODEL),
       reward: Reward.from(TINY_TRAIN_JOB.reward).spec,
       comparison: {
         trainer: { vader: { ...TINY_TRAIN_JOB.trainer, ...TINY_SAMPLER }, ddpo: TINY_SAMPLER, dpo: TINY_SAMPLER, grpo: TINY_SAMPLER },
@@ -115,7 +119,7 @@ export async function compareCommandLine(argv: CompareArguments, print: (line: s
   const job = await resolveCompareJob(argv, bridge);
   await using model = await openJobModel(bridge, job.model);
   print(`comparison in ${out}: reward ${Reward.from(job.reward)}, model ${model.info.family} on ${model.info.device}`);
-  const results = await compare(model, Reward.from(job.reward), { ...job.comparison, out, onProgress: print });
+  const results = await compare(model, Reward.from(job.reward), { ...job.comparison, out, onProgress: print, runRecord: { model: job.model } });
   print("");
   print(comparisonTable(results));
   print(`results: ${join(out, "results.json")}`);

@@ -28,8 +28,10 @@ export interface CompareOptions extends CompareConfigInput {
   out: string;
   /** One line per step and per finished run. */
   onProgress?: (line: string) => void;
-  /** Stops at the next step boundary (the run in progress keeps its metrics and LoRA). */
+  /** Stops at the next step boundary (the run in progress keeps its metrics and LoRA); compare then rejects with AbortError. */
   signal?: AbortSignal;
+  /** More fields for every run's config.json (the CLI records the job's model, so that `vader sample --lora RUN` reopens it). */
+  runRecord?: Record<string, unknown>;
 }
 
 interface MethodPlan {
@@ -53,7 +55,7 @@ function planOf(method: TrainingMethod, config: CompareConfig): MethodPlan {
 }
 
 export async function compare(model: Model, reward: Reward, options: CompareOptions): Promise<ComparisonResults> {
-  const { out, onProgress = () => undefined, signal, ...input } = options;
+  const { out, onProgress = () => undefined, signal, runRecord = {}, ...input } = options;
   const parsed = CompareConfig.safeParse(input);
   if (!parsed.success) throw ConfigError.fromZod("comparison config", parsed.error);
   const config = parsed.data;
@@ -86,6 +88,7 @@ export async function compare(model: Model, reward: Reward, options: CompareOpti
         const runDirectory = join(directory, "runs", name);
         await using trainer = trainerFor(plan.method, model, reward, { ...plan.config, lr, seed, adapter });
         const run = await Run.create(bridge, runDirectory, {
+          ...runRecord,
           method: plan.method,
           reward: reward.spec,
           trainer: trainer.config,

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compareCommandLine } from "../../src/cli/compare.js";
+import { QUERIES_PER_STEP } from "../../src/compare/trainer-defaults.js";
 import { ComparisonResults } from "../../src/specs/comparison-results.js";
 import { TRAINING_METHODS } from "../../src/specs/trainers/methods.js";
 
@@ -12,8 +13,8 @@ describe("vader compare --tiny", () => {
   it("runs every method on the same budget and writes runs, results.json, table.md and curves.png", async () => {
     const out = join(mkdtempSync(join(tmpdir(), "vader-compare-")), "comparison");
     const lines: string[] = [];
-    // Every method spends 4 queries a step: 2 steps each.
-    await compareCommandLine({ tiny: true, budget: 8, seeds: 1, lrsPerMethod: 1, out }, (line) => lines.push(line));
+    // Every method spends QUERIES_PER_STEP (4) queries a step: 2 steps each.
+    await compareCommandLine({ tiny: true, budget: 2 * QUERIES_PER_STEP, seeds: 1, lrsPerMethod: 1, out }, (line) => lines.push(line));
 
     const results = ComparisonResults.parse(JSON.parse(readFileSync(join(out, "results.json"), "utf8")));
     expect(results.methods).toEqual([...TRAINING_METHODS]);
@@ -23,9 +24,9 @@ describe("vader compare --tiny", () => {
     expect(results.prompts.test.every((prompt) => !results.prompts.train.includes(prompt))).toBe(true);
     for (const run of results.runs) {
       expect(results.sweep[run.method]).toEqual([run.lr]);
-      expect(run.rewardQueries).toBe(8);
+      expect(run.rewardQueries).toBe(2 * QUERIES_PER_STEP);
       const queries = run.curve.map((point) => point.rewardQueries);
-      expect(queries).toEqual([4, 8]);
+      expect(queries).toEqual([QUERIES_PER_STEP, 2 * QUERIES_PER_STEP]);
       for (const [index, point] of run.curve.entries()) {
         const previous = run.curve[index - 1];
         if (previous) expect(point.cpuSeconds).toBeGreaterThanOrEqual(previous.cpuSeconds);
@@ -36,7 +37,9 @@ describe("vader compare --tiny", () => {
       for (const file of ["config.json", "metrics.jsonl", "evaluation.json", "final-train-0.gif", "final-test-0.gif", join("lora", "adapter_model.safetensors")]) {
         expect(existsSync(join(runDirectory, file)), `${run.runDirectory}/${file}`).toBe(true);
       }
-      expect(JSON.parse(readFileSync(join(runDirectory, "config.json"), "utf8")).trainer.adapter).toBe(run.adapter);
+      const config = JSON.parse(readFileSync(join(runDirectory, "config.json"), "utf8"));
+      expect(config.trainer.adapter).toBe(run.adapter);
+      expect(config.model).toMatchObject({ family: "text-to-video" }); // so that vader sample --lora reopens the same base
     }
     expect(new Set(results.runs.map((run) => run.adapter)).size).toBe(TRAINING_METHODS.length);
 

@@ -50,6 +50,10 @@ describe("vader compare's job", () => {
     expect(comparison.evaluation).toMatchObject({ samplesPerPrompt: 1, judge: true });
   });
 
+  it("refuses a number of seeds that is not a whole number of 1 or more", async () => {
+    await expect(resolveCompareJob({ seeds: 0 }, worldBridge)).rejects.toThrow(/--seeds:\n {2}- must be a whole number of seeds, 1 or more \(got 0\)/);
+  });
+
   it("refuses an unknown method, listing the known ones", async () => {
     const refusal = resolveCompareJob({ methods: "vader,ppo" }, worldBridge);
     await expect(refusal).rejects.toBeInstanceOf(ConfigError);

@@ -12,6 +12,9 @@ import type { Model } from "../../src/model/model.js";
 import { Reward } from "../../src/reward/reward.js";
 import { COMPARISON_RESULTS_VERSION, ComparisonResults, type ComparisonRun, type SampleScore } from "../../src/specs/comparison-results.js";
 import { ConfigError } from "../../src/errors.js";
+import { COMPARISON_TRAINER_DEFAULTS, QUERIES_PER_STEP } from "../../src/compare/trainer-defaults.js";
+import { TRAINING_METHODS } from "../../src/specs/trainers/methods.js";
+import { methodConfig, queriesPerStep } from "../../src/trainer/by-method.js";
 
 const judged = (reward: number, digitAccuracy: number, directionAccuracy = 0.5): SampleScore => ({ reward, judge: { samples: 8, digitAccuracy, directionAccuracy } });
 const digit = Reward.named("digit").spec;
@@ -108,6 +111,12 @@ describe("summary and table", () => {
     expect(table).toMatch(/^\| VADER \| 1e-3 \| 0\.7000 \| 80\.0% \| 50\.0% \| 0\.7000 \| 80\.0% \| 50\.0% \| 8 \| 2\.0 \| {2}\|$/m);
     expect(table).toMatch(/^\| DDPO \| 3e-4 \| 0\.9000 \| 10\.0% .*\*\*reward hacking\*\*/m);
     expect(table).toContain("sweep: VADER 1e-3, 1e-2; DDPO 3e-4");
+  });
+});
+
+describe("the comparison's trainer defaults", () => {
+  it.each(TRAINING_METHODS)("%s spends QUERIES_PER_STEP reward queries a step", (method) => {
+    expect(queriesPerStep(method, methodConfig(method, COMPARISON_TRAINER_DEFAULTS[method]))).toBe(QUERIES_PER_STEP);
   });
 });
 
