@@ -6,7 +6,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { Bridge } from "../bridge.js";
 import { compare } from "../compare/compare.js";
 import { comparisonTable } from "../compare/table.js";
-import { ConfigError } from "../errors.js";
+import { AbortError, ConfigError } from "../errors.js";
 import { Reward } from "../reward/reward.js";
 import type { CompareConfigInput } from "../specs/compare-config.js";
 import type { ComparisonResults } from "../specs/comparison-results.js";
@@ -113,13 +113,34 @@ function defaultOut(): string {
   return join("runs", `compare-${new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}`);
 }
 
-export async function compareCommandLine(argv: CompareArguments, print: (line: string) => void = console.log): Promise<ComparisonResults> {
+/** Runs the comparison and prints its table; undefined when Ctrl-C stopped it (exit code 130). */
+export async function compareCommandLine(argv: CompareArguments, print: (line: string) => void = console.log): Promise<ComparisonResults | undefined> {
   const out = resolve(argv.out ?? defaultOut());
   await using bridge = await Bridge.start();
   const job = await resolveCompareJob(argv, bridge);
   await using model = await openJobModel(bridge, job.model);
   print(`comparison in ${out}: reward ${Reward.from(job.reward)}, model ${model.info.family} on ${model.info.device}`);
-  const results = await compare(model, Reward.from(job.reward), { ...job.comparison, out, onProgress: print, runRecord: { model: job.model } });
+  const stopping = new AbortController();
+  const onInterrupt = () => {
+    if (!stopping.signal.aborted) {
+      print("Ctrl-C: stopping after the current step (its metrics and LoRA are saved); press Ctrl-C again to end Python at once");
+      stopping.abort();
+    } else {
+      void bridge.kill();
+    }
+  };
+  process.on("SIGINT", onInterrupt);
+  let results: ComparisonResults;
+  try {
+    results = await compare(model, Reward.from(job.reward), { ...job.comparison, out, onProgress: print, runRecord: { model: job.model }, signal: stopping.signal });
+  } catch (error) {
+    if (!(error instanceof AbortError)) throw error;
+    print(`stopped: the finished runs and the one in progress are in ${join(out, "runs")}; no results.json was written`);
+    process.exitCode = 130;
+    return undefined;
+  } finally {
+    process.off("SIGINT", onInterrupt);
+  }
   print("");
   print(comparisonTable(results));
   print(`results: ${join(out, "results.json")}`);
