@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--members", type=int, default=2, help="ensemble members per reward")
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--epsilon", type=float, default=0.08, help="adversarial training radius (pixels in [0, 1])")
+    parser.add_argument("--parts", default="digit,motion,judge", help="which classifiers to (re)train, comma-separated")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     log_path = args.out / "rewards.log"
@@ -152,6 +153,17 @@ def main(argv: list[str] | None = None) -> None:
     def motion_test(generator):
         return motion_batch(test, test_glyphs, 256, generator, still_fraction=0.0, corrupted=False)
 
+    parts = set(args.parts.split(","))
+    if "digit" in parts:
+        train_digit_reward(args, log, digit_train, digit_test, junk_test)
+    if "motion" in parts:
+        train_motion_reward(args, log, motion_train, motion_test)
+    if "judge" in parts:
+        train_judge(args, log, train, train_glyphs, digit_test)
+    log(f"train_rewards: done in {time.time() - began:.0f} s")
+
+
+def train_digit_reward(args, log, digit_train, digit_test, junk_test) -> None:
     members = [train_member(DigitNet(), digit_train, steps=args.steps, epsilon=args.epsilon,
                             seed=args.seed + 10 + index, log=log, name=f"digit member {index}")
                for index in range(args.members)]
@@ -162,6 +174,8 @@ def main(argv: list[str] | None = None) -> None:
         "input": "grey frame [N, 32, 32] in [0, 1]", "classes": [str(d) for d in range(10)] + ["no digit"],
         "adversarial_epsilon": args.epsilon, "steps": args.steps, "seed": args.seed, **figures})
 
+
+def train_motion_reward(args, log, motion_train, motion_test) -> None:
     members = [train_member(MotionNet(), motion_train, steps=args.steps, epsilon=args.epsilon,
                             seed=args.seed + 20 + index, log=log, name=f"motion member {index}")
                for index in range(args.members)]
@@ -172,6 +186,8 @@ def main(argv: list[str] | None = None) -> None:
         "input": "grey clip [N, 8, 32, 32] in [0, 1]", "classes": list(DIRECTIONS) + ["no motion"],
         "adversarial_epsilon": args.epsilon, "steps": args.steps, "seed": args.seed, **figures})
 
+
+def train_judge(args, log, train, train_glyphs, digit_test) -> None:
     def judge_train(generator):
         frames, labels = digit_batch(train, train_glyphs, args.batch, generator, junk_fraction=0.0, corrupted=False)
         return (frames + torch.randn(frames.shape, generator=generator) * 0.05).clamp(0, 1), labels
@@ -183,7 +199,6 @@ def main(argv: list[str] | None = None) -> None:
     save_ensemble(judge, args.out / "judge" / "digit", {
         "input": "grey frame [N, 32, 32] in [0, 1]", "classes": [str(d) for d in range(10)],
         "steps": args.steps, "seed": args.seed + 1000, **figures})
-    log(f"train_rewards: done in {time.time() - began:.0f} s")
 
 
 if __name__ == "__main__":
