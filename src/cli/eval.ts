@@ -4,7 +4,8 @@ import { join, resolve } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { Bridge } from "../bridge.js";
 import { ConfigError } from "../errors.js";
-import { saveVideoGrid } from "../model/video.js";
+import { saveVideoGrid, videoAt } from "../model/video.js";
+import { Tensor } from "../specs/tensor.js";
 import { Reward } from "../reward/reward.js";
 import { Run } from "../run/run.js";
 import { Scheduler } from "../scheduler/scheduler.js";
@@ -52,7 +53,15 @@ export async function evaluateCommandLine(argv: EvalArguments, print: (line: str
   print(`${report.judge.samples} samples (${prompts.length} prompts x ${argv.count}), seed ${argv.seed}, DDIM ${argv.steps} steps eta ${argv.eta}, guidance ${argv.guidance}${argv.lora ? `, LoRA from ${argv.lora}` : ""}`);
   print(`judge: prompted digit ${percent(report.judge.digitAccuracy)} of frames, prompted direction ${percent(report.judge.directionAccuracy)} of clips`);
   for (const [name, value] of Object.entries(report.rewards)) print(`reward ${name}: mean ${value.toFixed(4)}`);
-  if (argv.grid) print(`wrote ${await saveVideoGrid(bridge, report.videos, argv.grid, report.prompts)}`);
+  if (argv.grid) {
+    // One row per prompt (its first sample) keeps the picture readable.
+    const firsts = prompts.map((_, index) => index * argv.count);
+    const [, ...frameShape] = report.videos.shape;
+    const frameSize = frameShape.reduce((product, dimension) => product * dimension, 1);
+    const rows = new Uint8Array(firsts.length * frameSize);
+    firsts.forEach((first, row) => rows.set(videoAt(report.videos, first).data, row * frameSize));
+    print(`wrote ${await saveVideoGrid(bridge, new Tensor("uint8", [firsts.length, ...frameShape], rows), argv.grid, prompts)}`);
+  }
   if (argv.json) {
     const { judge, rewards: means } = report;
     writeFileSync(argv.json, `${JSON.stringify({ prompts, count: argv.count, seed: argv.seed, judge, rewards: means }, null, 2)}\n`);
@@ -77,7 +86,7 @@ export const evalCommand: CommandModule<object, EvalArguments> = {
       .option("guidance", { type: "number", default: WORLD_SAMPLING.guidanceScale, describe: "classifier-free guidance scale" })
       .option("rewards", { type: "string", default: "digit,motion", describe: "comma-separated rewards whose means to report" })
       .option("json", { type: "string", describe: "also write the report to this JSON file" })
-      .option("grid", { type: "string", describe: "also write every sample as one PNG (a row per video)" }) as unknown as Argv<EvalArguments>,
+      .option("grid", { type: "string", describe: "also write one sample per prompt as a PNG (a row per prompt)" }) as unknown as Argv<EvalArguments>,
   handler: async (argv: ArgumentsCamelCase<EvalArguments>) => {
     await evaluateCommandLine(argv);
   },

@@ -90,18 +90,19 @@ const WORLD_TRAINER = {
 export const WORLD_TASKS = {
   digit: {
     reward: { kind: "named", name: "digit", options: {} },
-    prompts: ["digit 7 moving left", "digit 7 moving right", "digit 7 moving up", "digit 7 moving down"],
+    prompts: ["digit 5 moving left", "digit 5 moving right", "digit 5 moving up", "digit 5 moving down"],
     trainer: WORLD_TRAINER,
   },
   motion: {
     reward: { kind: "named", name: "motion", options: {} },
-    prompts: ["digit 3 moving left", "digit 3 moving right", "digit 3 moving up", "digit 3 moving down"],
+    prompts: ["digit 1 moving left", "digit 1 moving right", "digit 1 moving up", "digit 1 moving down"],
     // The motion reward reads the whole clip.
     trainer: { ...WORLD_TRAINER, decodeFrames: { mode: "all" } },
   },
   removal: {
-    reward: { kind: "named", name: "removal", options: { digit: 9 } },
-    prompts: ["digit 4 moving left", "digit 4 moving right", "digit 4 moving up", "digit 4 moving down"],
+    // The base often draws a 7 when asked for a 9: removing 7s should leave 9s.
+    reward: { kind: "named", name: "removal", options: { digit: 7 } },
+    prompts: ["digit 9 moving left", "digit 9 moving right", "digit 9 moving up", "digit 9 moving down"],
     trainer: WORLD_TRAINER,
   },
 } satisfies Record<string, Pick<TrainJobInput, "reward" | "prompts" | "trainer">>;
@@ -115,7 +116,7 @@ export function worldTrainJob(task: WorldTask = "digit"): TrainJobInput {
     reward,
     prompts,
     trainer,
-    steps: 30,
+    steps: 80,
     preview: { prompts: [prompts[0] ?? "digit 7 moving left"], seed: 1234 },
     evaluation: { samplesPerPrompt: 8, seed: 4321 },
   };
