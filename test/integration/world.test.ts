@@ -46,19 +46,21 @@ describe("the digit world", () => {
   });
 
   it("a short VADER run raises the digit reward on the same seeds", async () => {
-    const prompts = ["digit 7 moving left", "digit 7 moving up"];
+    // The base draws a 5 for about 11% of "digit 5" frames: room to rise. lr 3e-3 is the default
+    // task's; 1e-2 and above diverge into faint noise (docs/world.md).
+    const prompts = ["digit 5 moving left", "digit 5 moving down"];
     const reward = Reward.named("digit");
-    const judged = { prompts, count: 2, seed: 99, scheduler: TRAINING_SCHEDULER, guidanceScale: 3, rewards: [reward] };
+    const judged = { prompts, count: 4, seed: 99, scheduler: TRAINING_SCHEDULER, guidanceScale: 3, rewards: [reward] };
     const before = await evaluate(model, judged);
     await using trainer = Trainer.vader({
       model, reward, scheduler: TRAINING_SCHEDULER, guidanceScale: 3, truncation: { mode: "last", k: 1 },
-      lora: { rank: 8 }, lr: 1e-2, batchSize: 2, seed: 0,
+      lora: { rank: 8 }, lr: 3e-3, batchSize: 4, seed: 0,
     });
-    for await (const step of trainer.fit({ prompts, steps: 8 })) expect(Number.isFinite(step.loss)).toBe(true);
+    for await (const step of trainer.fit({ prompts, steps: 30 })) expect(Number.isFinite(step.loss)).toBe(true);
     const after = await evaluate(model, judged);
-    expect(after.rewards.digit).toBeGreaterThan((before.rewards.digit ?? 1) + 0.02);
+    expect(after.rewards.digit).toBeGreaterThan((before.rewards.digit ?? 1) + 0.05);
     await model.setAdapter(null);
-  });
+  }, 240_000);
 
   it("vader sample writes count videos per listed prompt in one run", async () => {
     const folder = mkdtempSync(join(tmpdir(), "vader-world-sample-"));
