@@ -10,25 +10,17 @@ import torch
 
 from ..registry import register
 from ..world.frames import classifier_input
-from .reward import NamedReward
-from .world_classifier import load_classifier, probability_of, prompted
+from .world_classifier import WorldClassifierReward, probability_of, prompted
 
 
 @register("reward", "digit")
-class DigitReward(NamedReward):
+class DigitReward(WorldClassifierReward):
     name = "digit"
+    classifier_name = "digit"
 
     @dataclass(frozen=True)
     class Config:
         weights: str | None = None  # a DigitNet folder; default: the world's rewards/digit
-
-    def __init__(self, config: Config):
-        super().__init__(config)
-        self.classifier = load_classifier(config.weights, "digit")
-
-    def place(self, device: torch.device) -> "DigitReward":
-        self.classifier.to(device)
-        return self
 
     def score(self, frames: torch.Tensor, prompts: list[str]) -> torch.Tensor:
         digits = [digit for digit, _ in prompted(prompts, self.name)]

@@ -11,26 +11,18 @@ import torch
 from ..registry import register
 from ..world.clips import DIRECTIONS, FRAMES
 from ..world.frames import classifier_input
-from .reward import NamedReward
-from .world_classifier import load_classifier, probability_of, prompted
+from .world_classifier import WorldClassifierReward, probability_of, prompted
 
 
 @register("reward", "motion")
-class MotionReward(NamedReward):
+class MotionReward(WorldClassifierReward):
     name = "motion"
+    classifier_name = "motion"
     whole_clip = True
 
     @dataclass(frozen=True)
     class Config:
         weights: str | None = None  # a MotionNet folder; default: the world's rewards/motion
-
-    def __init__(self, config: Config):
-        super().__init__(config)
-        self.classifier = load_classifier(config.weights, "motion")
-
-    def place(self, device: torch.device) -> "MotionReward":
-        self.classifier.to(device)
-        return self
 
     def score(self, frames: torch.Tensor, prompts: list[str]) -> torch.Tensor:
         if frames.shape[1] != FRAMES:

@@ -10,26 +10,18 @@ import torch
 
 from ..registry import register
 from ..world.frames import classifier_input
-from .reward import NamedReward
-from .world_classifier import load_classifier
+from .world_classifier import WorldClassifierReward
 
 
 @register("reward", "removal")
-class RemovalReward(NamedReward):
+class RemovalReward(WorldClassifierReward):
     name = "removal"
+    classifier_name = "digit"
 
     @dataclass(frozen=True)
     class Config:
         digit: int = 0  # the digit that should not appear
         weights: str | None = None  # a DigitNet folder; default: the world's rewards/digit
-
-    def __init__(self, config: Config):
-        super().__init__(config)
-        self.classifier = load_classifier(config.weights, "digit")
-
-    def place(self, device: torch.device) -> "RemovalReward":
-        self.classifier.to(device)
-        return self
 
     def score(self, frames: torch.Tensor, prompts: list[str]) -> torch.Tensor:
         pixels = classifier_input(frames)

@@ -9,11 +9,22 @@ import torch
 from ..world.classifiers import Ensemble, load_ensemble
 from ..world.clips import parse_caption
 from ..world.paths import reward_weights_folder
+from .reward import NamedReward
 
 
-def load_classifier(weights: str | None, default_name: str) -> Ensemble:
-    ensemble, _ = load_ensemble(weights or reward_weights_folder(default_name))
-    return ensemble
+class WorldClassifierReward(NamedReward):
+    """A reward computed by one of the world's classifiers; its Config has `weights` (a folder, or
+    None for `world/rewards/<classifier_name>/`). Built once per bridge, like every weighted reward."""
+
+    classifier_name: str
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.classifier: Ensemble = load_ensemble(config.weights or reward_weights_folder(self.classifier_name))[0]
+
+    def place(self, device: torch.device) -> "WorldClassifierReward":
+        self.classifier.to(device)
+        return self
 
 
 def prompted(prompts: list[str], reward_name: str) -> list[tuple[int, str]]:
