@@ -64,3 +64,19 @@ def test_adapters_off_is_the_reference_model():
             reference = rescored(model, steps, embeddings, base_chain)
     assert torch.allclose(reference, base_chain.log_probs, atol=1e-6)
     assert not torch.allclose(tuned, reference, atol=1e-6)
+
+
+def test_a_final_step_onto_alpha_one_is_deterministic_and_policy_gradients_skip_it():
+    """set_alpha_to_one=True (the digit world's schedule) makes the last DDIM step land on alpha = 1
+    with std 0 even at eta 1: it has no log-probability, so it is not a step to train on."""
+    from support import quick_baseline
+
+    model = tiny_model()
+    model.noise_schedule = {**model.noise_schedule, "set_alpha_to_one": True}
+    steps = scheduler(model, 4)
+    _, trajectory = stored_chain(model, steps)
+    assert trajectory.stochastic_steps == [0, 1, 2]
+    assert torch.equal(trajectory.log_probs[:, 3], torch.zeros(2))
+    trainer = quick_baseline("ddpo", model, timestepFraction=1.0)
+    outcome = trainer.train_step(["a dog", "a cat"])
+    assert torch.isfinite(torch.tensor(outcome.loss))

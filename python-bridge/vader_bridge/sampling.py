@@ -24,6 +24,9 @@ class Trajectory:
     timesteps: list[int]
     states: list[torch.Tensor] = field(default_factory=list)  # x_T ... x_0, detached (record_states=True)
     log_probs: torch.Tensor | None = None  # [B, steps]: log p(x_{t-1} | x_t) of each step taken (with_log_probs=True)
+    # Indices of the steps that drew noise (with_log_probs=True): only they have a log-probability; a
+    # deterministic step (std 0, e.g. the last one of a schedule with set_alpha_to_one) holds 0 in log_probs.
+    stochastic_steps: list[int] = field(default_factory=list)
 
 
 def denoising_step(
@@ -70,7 +73,7 @@ def rollout(
     latents = latents * scheduler.init_noise_sigma
     timesteps = scheduler.timesteps()
     states = [latents.detach()] if record_states else []
-    log_probs = []
+    log_probs, stochastic_steps = [], []
     first_grad_step = steps - grad_last_steps
     for index, timestep in enumerate(timesteps):
         with torch.set_grad_enabled(torch.is_grad_enabled() and index >= first_grad_step):
@@ -80,12 +83,17 @@ def rollout(
         if record_states:
             states.append(latents.detach())
         if with_log_probs:
-            log_probs.append(step.log_prob)
+            if step.log_prob is None:
+                log_probs.append(torch.zeros(len(latents), device=latents.device))
+            else:
+                log_probs.append(step.log_prob)
+                stochastic_steps.append(index)
     return Trajectory(
         latents=latents,
         timesteps=[int(timestep) for timestep in timesteps],
         states=states,
         log_probs=torch.stack(log_probs, dim=1) if with_log_probs else None,
+        stochastic_steps=stochastic_steps,
     )
 
 

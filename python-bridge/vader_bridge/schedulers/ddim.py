@@ -89,5 +89,6 @@ class DdimScheduler(NoiseScheduler):
                 device = generator.device if generator is not None else mean.device
                 noise = torch.randn(mean.shape, generator=generator, device=device, dtype=torch.float32)
                 prev_sample = mean + std * noise.to(mean.device, mean.dtype)
-        log_prob = gaussian_log_prob(prev_sample, mean, std) if with_log_prob else None
+        # A step with std 0 (eta 0, or a final step onto alpha = 1) is deterministic: it has no log-probability.
+        log_prob = gaussian_log_prob(prev_sample, mean, std) if with_log_prob and std > 0 else None
         return SchedulerStep(prev_sample=prev_sample, mean=mean, std=std, pred_original_sample=pred_original, log_prob=log_prob)

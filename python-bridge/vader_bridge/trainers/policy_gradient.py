@@ -134,16 +134,21 @@ class PolicyGradientTrainer(Trainer):
             raise FloatingPointError(f"the reward is not finite ({rewards.tolist()}); check the reward spec")
         return SampledBatch(prompts, embeddings, trajectory, rewards)
 
-    def _trained_step_indices(self) -> list[int]:
-        """A random subset of the chain's steps, `timestep_fraction` of them and at least one (DDPO, DanceGRPO)."""
-        steps = self.scheduler.steps
-        return sorted(self.choices.sample(range(steps), max(1, int(steps * self.config.timestep_fraction))))
+    def _trained_step_indices(self, trajectory) -> list[int]:
+        """A random subset of the chain's stochastic steps, `timestep_fraction` of the chain and at least
+        one (DDPO, DanceGRPO). Deterministic steps (std 0) have no log-probability to train on."""
+        candidates = trajectory.stochastic_steps
+        if not candidates:
+            raise ValueError("no denoising step of this chain drew noise, so there is no log-probability to train on; "
+                             "sample with eta > 0")
+        count = min(len(candidates), max(1, int(self.scheduler.steps * self.config.timestep_fraction)))
+        return sorted(self.choices.sample(candidates, count))
 
     def _accumulate(self, batch: SampledBatch, batches_in_update: int, terms: dict[str, list[float]]) -> None:
         """Backpropagates the batch's share of the update's loss, one denoising step at a time."""
         config, trajectory = self.config, batch.trajectory
         advantages = batch.advantages.clamp(-config.advantage_clip, config.advantage_clip).to(self.model.device)
-        timesteps, indices = self.scheduler.timesteps(), self._trained_step_indices()
+        timesteps, indices = self.scheduler.timesteps(), self._trained_step_indices(trajectory)
         for index in indices:
             with torch.enable_grad():
                 step = denoising_step(self.model, self.scheduler, trajectory.states[index], timesteps[index], batch.embeddings,
