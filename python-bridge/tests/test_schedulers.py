@@ -93,7 +93,10 @@ def test_log_prob_is_the_gaussian_density_of_the_step():
 def test_a_deterministic_step_has_no_log_prob():
     assert gaussian_log_prob(torch.zeros(1, 2), torch.zeros(1, 2), 0.5).item() == pytest.approx(-math.log(0.5) - 0.5 * math.log(2 * math.pi))
     with pytest.raises(ValueError, match="eta > 0"):
-        ddim(10, 0.0).step(torch.zeros(1, 4), ddim(10, 0.0).timesteps()[0], torch.zeros(1, 4), with_log_prob=True)
+        gaussian_log_prob(torch.zeros(1, 2), torch.zeros(1, 2), 0.0)
+    # A DDIM step with std 0 says so instead of raising: rollouts mark it deterministic (Trajectory.stochastic_steps).
+    step = ddim(10, 0.0).step(torch.zeros(1, 4), ddim(10, 0.0).timesteps()[0], torch.zeros(1, 4), with_log_prob=True)
+    assert step.std == 0 and step.log_prob is None
 
 
 # ---- the identity-final-step guard -----------------------------------------------------------
