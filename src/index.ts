@@ -2,7 +2,7 @@
 export { Bridge } from "./bridge.js";
 export { type BridgeOptions, type CallOptions } from "./transport/bridge-client.js";
 export { Tensor, type TensorData } from "./specs/tensor.js";
-export { DEFAULT_ADAPTER, Model, type PlacementInput, type SampleOptionsInput, type TinyModelOptionsInput } from "./model/model.js";
+export { DEFAULT_ADAPTER, Model, type LoadOptionsInput, type PlacementInput, type SampleOptionsInput, type TinyModelOptionsInput } from "./model/model.js";
 export { saveVideo, saveVideoGrid, videoAt } from "./model/video.js";
 export { Reward } from "./reward/reward.js";
 export { RewardSpecSchema, type RewardSpec } from "./specs/reward-spec.js";

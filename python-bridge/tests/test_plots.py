@@ -1,4 +1,5 @@
-"""plot_comparison: a real PNG from matplotlib's Agg backend, and a clear refusal of ragged series."""
+"""The comparison figures: real PNGs from matplotlib's Agg backend, one column or panel per reward, and
+clear refusals of ragged input."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import matplotlib
 import pytest
 from PIL import Image
 
-from vader_bridge.plots import plot_comparison
+from vader_bridge.plots import plot_comparison, plot_final_by_size
 
 
 def series(label: str, group: str, points: int) -> dict:
@@ -19,19 +20,41 @@ def series(label: str, group: str, points: int) -> dict:
     }
 
 
-def test_writes_a_png_with_both_panels(tmp_path):
-    path = tmp_path / "nested" / "curves.png"
-    written = plot_comparison(str(path), "reward digit", [series("VADER seed 0", "vader", 3), series("DDPO seed 0", "ddpo", 3)])
-    assert written == str(path)
+def size_of(path) -> tuple[int, int]:
     with Image.open(path) as image:
         assert image.format == "PNG"
-        width, height = image.size
-    assert height > width  # two panels stacked: queries on top, CPU seconds below
+        return image.size
+
+
+def test_one_panel_stacks_queries_over_cpu_seconds(tmp_path):
+    path = tmp_path / "nested" / "curves.png"
+    panel = {"title": "digit", "series": [series("VADER seed 0", "vader", 3), series("DDPO seed 0", "ddpo", 3)]}
+    written = plot_comparison(str(path), "reward digit", [panel])
+    assert written == str(path)
+    width, height = size_of(path)
+    assert height > width  # two rows: queries on top, CPU seconds below
     assert matplotlib.get_backend().lower() == "agg"
+
+
+def test_three_rewards_draw_three_columns(tmp_path):
+    panels = [{"title": name, "series": [series("VADER seed 0", "vader", 4)]} for name in ("digit", "motion", "removal")]
+    width, height = size_of(plot_comparison(str(tmp_path / "figure7.png"), "Figure 7", panels))
+    assert width > 2 * height
 
 
 def test_refuses_series_whose_lists_differ_in_length(tmp_path):
     ragged = series("GRPO seed 0", "grpo", 3)
     ragged["cpuSeconds"] = ragged["cpuSeconds"][:2]
     with pytest.raises(ValueError, match=r"series 'GRPO seed 0': .* got 3, 2 and 3"):
-        plot_comparison(str(tmp_path / "curves.png"), "reward digit", [ragged])
+        plot_comparison(str(tmp_path / "curves.png"), "reward digit", [{"title": "digit", "series": [ragged]}])
+
+
+def test_final_reward_by_size(tmp_path):
+    panel = {"title": "digit", "sizes": [32, 64],
+             "lines": [{"label": "VADER", "group": "vader", "finalReward": [0.7, 0.8]},
+                       {"label": "DDPO", "group": "ddpo", "finalReward": [0.5, 0.45]}]}
+    width, height = size_of(plot_final_by_size(str(tmp_path / "figure4.png"), "Figure 4", [panel]))
+    assert width > height
+    panel["lines"][1]["finalReward"] = [0.5]
+    with pytest.raises(ValueError, match=r"line 'DDPO' of panel 'digit': one final reward per size \(2\), got 1"):
+        plot_final_by_size(str(tmp_path / "figure4.png"), "Figure 4", [panel])

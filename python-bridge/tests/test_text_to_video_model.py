@@ -83,6 +83,18 @@ def test_loading_dispatches_on_the_family_on_disk(model, tmp_path):
         create_model({"kind": "directory", "directory": str(tmp_path / "ours")}, resolve_placement())
 
 
+def test_a_folder_can_be_loaded_at_another_size(model, tmp_path):
+    model.save(str(tmp_path))
+    source = {"kind": "directory", "directory": str(tmp_path), "frames": 4, "height": 48, "width": 40}
+    resized = create_model(source, resolve_placement())
+    assert (resized.info()["frames"], resized.info()["height"], resized.info()["width"]) == (4, 48, 40)
+    assert any("not the folder's 8 of 32x32" in note for note in resized.info()["notes"])
+    assert sample(resized, ["a dog"], 0).shape == (1, 4, 48, 40, 3)
+    assert_same_weights(model, resized)
+    with pytest.raises(ValueError, match="height 41 and width 40 must be multiples of the VAE's downsampling factor 2"):
+        create_model({**source, "height": 41}, resolve_placement())
+
+
 def test_load_explains_a_wrong_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="neither vader_model.json .* nor model_index.json"):
         create_model({"kind": "directory", "directory": str(tmp_path)}, resolve_placement())

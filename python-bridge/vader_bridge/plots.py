@@ -1,4 +1,10 @@
-"""Training curves as a PNG, drawn with matplotlib's Agg backend (no display, no browser)."""
+"""Comparison figures as PNG, drawn with matplotlib's Agg backend (no display, no browser).
+
+- `plot_comparison`: training curves, one column per panel (a reward): reward mean against reward
+  queries (top row) and against CPU seconds (bottom row), the paper's Figure 7 layout.
+- `plot_final_by_size`: the final reward of each method against the generated frame size, one
+  panel per reward, the paper's Figure 4 layout.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,15 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402  (the backend is chosen before pyplot loads)
 
+LINE_STYLES = ["-", "--", ":", "-."]
 
-def plot_comparison(path: str, title: str, series: Sequence[dict[str, Any]]) -> str:
-    """Reward mean against reward queries (top) and against CPU seconds (bottom); a line per series, a colour per group,
-    and within a group a line style per series (the seeds of one method)."""
+
+def _colours(groups: Sequence[str]) -> dict[str, Any]:
+    ordered = list(dict.fromkeys(groups))
+    return {group: plt.get_cmap("tab10")(index % 10) for index, group in enumerate(ordered)}
+
+
+def _check_series(series: Sequence[dict[str, Any]]) -> None:
     for entry in series:
         lengths = {len(entry["rewardQueries"]), len(entry["cpuSeconds"]), len(entry["rewardMean"])}
         if len(lengths) != 1:
@@ -22,26 +33,62 @@ def plot_comparison(path: str, title: str, series: Sequence[dict[str, Any]]) -> 
                 f"series {entry['label']!r}: rewardQueries, cpuSeconds and rewardMean must have one value per point, "
                 f"got {len(entry['rewardQueries'])}, {len(entry['cpuSeconds'])} and {len(entry['rewardMean'])}"
             )
-    groups = list(dict.fromkeys(entry["group"] for entry in series))
-    colours = {group: plt.get_cmap("tab10")(index % 10) for index, group in enumerate(groups)}
-    line_styles = ["-", "--", ":", "-."]
-    seen_in_group: dict[str, int] = {}
-    figure, (by_queries, by_cpu) = plt.subplots(2, 1, figsize=(7, 8), constrained_layout=True)
-    for entry in series:
-        order = seen_in_group.get(entry["group"], 0)
-        seen_in_group[entry["group"]] = order + 1
-        style = {"color": colours[entry["group"]], "linestyle": line_styles[order % len(line_styles)], "marker": "o",
-                 "markersize": 3, "linewidth": 1.5, "label": entry["label"]}
-        by_queries.plot(entry["rewardQueries"], entry["rewardMean"], **style)
-        by_cpu.plot(entry["cpuSeconds"], entry["rewardMean"], **style)
-    by_queries.set_xlabel("reward queries")
-    by_cpu.set_xlabel("CPU seconds (Python process, training steps)")
-    for axes in (by_queries, by_cpu):
-        axes.set_ylabel("reward mean of the step's videos")
-        axes.grid(True, alpha=0.3)
-    by_queries.legend(fontsize="small")
-    by_queries.set_title(title)
+
+
+def _save(figure, path: str) -> str:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, format="png", dpi=120)
     plt.close(figure)
     return path
+
+
+def plot_comparison(path: str, title: str, panels: Sequence[dict[str, Any]]) -> str:
+    """One column per panel ({"title", "series"}); a line per series, a colour per group (method) shared
+    by all panels, and within a group a line style per series (the seeds of one method)."""
+    for panel in panels:
+        _check_series(panel["series"])
+    colours = _colours([entry["group"] for panel in panels for entry in panel["series"]])
+    figure, axes = plt.subplots(2, len(panels), figsize=(6 * len(panels), 8), constrained_layout=True, squeeze=False)
+    for column, panel in enumerate(panels):
+        by_queries, by_cpu = axes[0][column], axes[1][column]
+        seen_in_group: dict[str, int] = {}
+        for entry in panel["series"]:
+            order = seen_in_group.get(entry["group"], 0)
+            seen_in_group[entry["group"]] = order + 1
+            style = {"color": colours[entry["group"]], "linestyle": LINE_STYLES[order % len(LINE_STYLES)],
+                     "marker": "o", "markersize": 3, "linewidth": 1.5, "label": entry["label"]}
+            by_queries.plot(entry["rewardQueries"], entry["rewardMean"], **style)
+            by_cpu.plot(entry["cpuSeconds"], entry["rewardMean"], **style)
+        by_queries.set_title(panel["title"])
+        by_queries.set_xlabel("reward queries")
+        by_cpu.set_xlabel("CPU seconds (Python process, training steps)")
+        for plot_axes in (by_queries, by_cpu):
+            plot_axes.set_ylabel("reward mean of the step's videos")
+            plot_axes.grid(True, alpha=0.3)
+        by_queries.legend(fontsize="small")
+    figure.suptitle(title)
+    return _save(figure, path)
+
+
+def plot_final_by_size(path: str, title: str, panels: Sequence[dict[str, Any]]) -> str:
+    """One panel per reward ({"title", "sizes", "lines": [{"label", "group", "finalReward"}]}): each
+    method's final reward (a point per frame size) against the frame size in pixels."""
+    for panel in panels:
+        for line in panel["lines"]:
+            if len(line["finalReward"]) != len(panel["sizes"]):
+                raise ValueError(f"line {line['label']!r} of panel {panel['title']!r}: one final reward per size "
+                                 f"({len(panel['sizes'])}), got {len(line['finalReward'])}")
+    colours = _colours([line["group"] for panel in panels for line in panel["lines"]])
+    figure, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.5), constrained_layout=True, squeeze=False)
+    for panel_axes, panel in zip(axes[0], panels):
+        for line in panel["lines"]:
+            panel_axes.plot(panel["sizes"], line["finalReward"], color=colours[line["group"]], marker="o",
+                            linewidth=1.5, label=line["label"])
+        panel_axes.set_xticks(panel["sizes"], [f"{size}x{size}" for size in panel["sizes"]])
+        panel_axes.set_xlabel("generated frame size (pixels)")
+        panel_axes.set_ylabel("final reward (train prompts)")
+        panel_axes.set_title(panel["title"])
+        panel_axes.grid(True, alpha=0.3)
+        panel_axes.legend(fontsize="small")
+    figure.suptitle(title)
+    return _save(figure, path)

@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { Bridge } from "../bridge.js";
 import { compare } from "../compare/compare.js";
+import { plotComparison, plotFinalBySize, type SizedComparison } from "../compare/plot.js";
 import { comparisonTable } from "../compare/table.js";
 import { AbortError, ConfigError } from "../errors.js";
 import { Reward } from "../reward/reward.js";
@@ -20,7 +21,10 @@ import { openJobModel } from "./job-model.js";
 import { JobModel, TINY_TRAIN_JOB, WORLD_TASKS, type WorldTask } from "./train-job.js";
 
 export interface CompareArguments {
-  reward?: WorldTask;
+  /** One digit-world task, or several comma-separated (each into its own subfolder, plus figure7.png). */
+  reward?: string;
+  /** Generated frame sizes in pixels, comma-separated (each into its own subfolder, plus figure4.png). */
+  sizes?: string;
   methods?: string;
   budget?: number;
   seeds?: number;
@@ -52,7 +56,7 @@ async function promptsOf(bridge: BridgeClient, split: "train" | "test", reward: 
  * The world task (or the tiny smoke test) as a comparison, then --config's fields, then flags. On
  * the world, VADER keeps the task's own trainer settings; the baselines its sampler, guidance, LoRA and seed.
  */
-export async function resolveCompareJob(argv: CompareArguments, bridge: BridgeClient): Promise<CompareJob> {
+export async function resolveCompareJob(argv: Omit<CompareArguments, "reward" | "sizes"> & { reward?: WorldTask; size?: number }, bridge: BridgeClient): Promise<CompareJob> {
   const fromFile: Partial<CompareConfigInput> = argv.config ? (JSON.parse(readFileSync(argv.config, "utf8")) as Partial<CompareConfigInput>) : {};
   const methods = argv.methods !== undefined ? argv.methods.split(",").map((name) => name.trim()).filter(Boolean) : (fromFile.methods ?? [...TRAINING_METHODS]);
   if (argv.seeds !== undefined && (!Number.isInteger(argv.seeds) || argv.seeds < 1)) {
@@ -65,7 +69,7 @@ export async function resolveCompareJob(argv: CompareArguments, bridge: BridgeCl
   if (argv.tiny) {
     const prompts = { train: (await worldPrompts(bridge, "train")).slice(0, 2), test: (await worldPrompts(bridge, "test")).slice(0, 2) };
     job = {
-      model: JobModel.parse(TINY_MODEL),
+      model: JobModel.parse({ ...TINY_MODEL, ...(argv.size !== undefined ? { height: argv.size, width: argv.size } : {}) }),
       reward: Reward.from(TINY_TRAIN_JOB.reward).spec,
       comparison: {
         trainer: { vader: { ...TINY_TRAIN_JOB.trainer, ...TINY_SAMPLER }, ddpo: TINY_SAMPLER, dpo: TINY_SAMPLER, grpo: TINY_SAMPLER },
@@ -80,7 +84,7 @@ export async function resolveCompareJob(argv: CompareArguments, bridge: BridgeCl
     const reward = Reward.from(task.reward).spec;
     const shared = sharedTaskFields(task.trainer);
     job = {
-      model: JobModel.parse({ directory: resolve(argv.model ?? WORLD_BASE_DIRECTORY) }),
+      model: JobModel.parse({ directory: resolve(argv.model ?? WORLD_BASE_DIRECTORY), ...(argv.size !== undefined ? { height: argv.size, width: argv.size } : {}) }),
       reward,
       comparison: {
         trainer: { vader: task.trainer, ddpo: shared, dpo: shared, grpo: shared },
@@ -113,13 +117,71 @@ function defaultOut(): string {
   return join("runs", `compare-${new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}`);
 }
 
-/** Runs the comparison and prints its table; undefined when Ctrl-C stopped it (exit code 130). */
-export async function compareCommandLine(argv: CompareArguments, print: (line: string) => void = console.log): Promise<ComparisonResults | undefined> {
-  const out = resolve(argv.out ?? defaultOut());
-  await using bridge = await Bridge.start();
-  const job = await resolveCompareJob(argv, bridge);
+/** A comma-separated list flag, each entry checked by `parse` (which names the problem). */
+function listFlag<T>(flag: string, text: string | undefined, parse: (entry: string) => T): T[] | undefined {
+  if (text === undefined) return undefined;
+  const entries = text.split(",").map((entry) => entry.trim()).filter(Boolean);
+  if (entries.length === 0) throw new ConfigError(flag, ["lists nothing; give one value or several separated by commas"]);
+  return entries.map(parse);
+}
+
+export function parseRewards(text: string | undefined): WorldTask[] {
+  return listFlag("--reward", text, (name) => {
+    if (!(name in WORLD_TASKS)) throw new ConfigError("--reward", [`"${name}" is not a digit-world task; choose from ${Object.keys(WORLD_TASKS).join(", ")}`]);
+    return name as WorldTask;
+  }) ?? ["digit"];
+}
+
+export function parseSizes(text: string | undefined): (number | undefined)[] {
+  return listFlag("--sizes", text, (entry) => {
+    const size = Number(entry);
+    if (!Number.isInteger(size) || size < 8 || size % 4 !== 0) {
+      throw new ConfigError("--sizes", [`"${entry}" is not a frame size: give square sizes in pixels, multiples of 4 from 8 (e.g. 32,64)`]);
+    }
+    return size;
+  }) ?? [undefined];
+}
+
+/** One comparison in `out` (its table printed) and the frame size it generated at; undefined when Ctrl-C stopped it. */
+async function compareOne(
+  bridge: Bridge,
+  argv: CompareArguments,
+  task: { reward: WorldTask; size: number | undefined },
+  out: string,
+  signal: AbortSignal,
+  print: (line: string) => void,
+): Promise<SizedComparison | undefined> {
+  const job = await resolveCompareJob({ ...argv, reward: task.reward, ...(task.size !== undefined ? { size: task.size } : {}) }, bridge);
   await using model = await openJobModel(bridge, job.model);
-  print(`comparison in ${out}: reward ${Reward.from(job.reward)}, model ${model.info.family} on ${model.info.device}`);
+  print(`comparison in ${out}: reward ${Reward.from(job.reward)}, model ${model.info.family} at ${model.info.width}x${model.info.height} on ${model.info.device}`);
+  let results: ComparisonResults;
+  try {
+    results = await compare(model, Reward.from(job.reward), { ...job.comparison, out, onProgress: print, runRecord: { model: job.model }, signal });
+  } catch (error) {
+    if (!(error instanceof AbortError)) throw error;
+    print(`stopped: the finished runs and the one in progress are in ${join(out, "runs")}; no results.json was written`);
+    return undefined;
+  }
+  print("");
+  print(comparisonTable(results));
+  print(`results: ${join(out, "results.json")}`);
+  print(`table: ${join(out, results.files.table)}`);
+  print(`plot: ${join(out, results.files.plot)}`);
+  return { size: model.info.width, results };
+}
+
+/**
+ * Runs the comparison of each reward at each frame size and prints their tables. With several
+ * rewards or sizes, each goes into its own subfolder (<reward>, or <reward>-<size>px) and the
+ * figures are drawn across them: figure7.png (curves, a column per reward), figure4.png (final
+ * reward by frame size). Resolves to the finished comparisons; Ctrl-C stops after the current step
+ * (exit code 130).
+ */
+export async function compareCommandLine(argv: CompareArguments, print: (line: string) => void = console.log): Promise<ComparisonResults[]> {
+  const out = resolve(argv.out ?? defaultOut());
+  const rewards = argv.tiny ? (["digit"] as WorldTask[]) : parseRewards(argv.reward);
+  const sizes = parseSizes(argv.sizes);
+  await using bridge = await Bridge.start();
   const stopping = new AbortController();
   const onInterrupt = () => {
     if (!stopping.signal.aborted) {
@@ -130,23 +192,31 @@ export async function compareCommandLine(argv: CompareArguments, print: (line: s
     }
   };
   process.on("SIGINT", onInterrupt);
-  let results: ComparisonResults;
+  const finished: (SizedComparison & { reward: WorldTask })[] = [];
   try {
-    results = await compare(model, Reward.from(job.reward), { ...job.comparison, out, onProgress: print, runRecord: { model: job.model }, signal: stopping.signal });
-  } catch (error) {
-    if (!(error instanceof AbortError)) throw error;
-    print(`stopped: the finished runs and the one in progress are in ${join(out, "runs")}; no results.json was written`);
-    process.exitCode = 130;
-    return undefined;
+    for (const reward of rewards) {
+      for (const size of sizes) {
+        const folder = rewards.length * sizes.length === 1 ? out : join(out, size === undefined ? reward : `${reward}-${size}px`);
+        const comparison = await compareOne(bridge, argv, { reward, size }, folder, stopping.signal, print);
+        if (!comparison) {
+          process.exitCode = 130;
+          return finished.map((entry) => entry.results);
+        }
+        finished.push({ reward, ...comparison });
+      }
+    }
   } finally {
     process.off("SIGINT", onInterrupt);
   }
-  print("");
-  print(comparisonTable(results));
-  print(`results: ${join(out, "results.json")}`);
-  print(`table: ${join(out, results.files.table)}`);
-  print(`plot: ${join(out, results.files.plot)}`);
-  return results;
+  if (rewards.length > 1) {
+    for (const size of sizes) {
+      const panels = finished.filter((entry) => size === undefined || entry.size === size).map((entry) => entry.results);
+      const name = sizes.length > 1 ? `figure7-${size}px.png` : "figure7.png";
+      print(`figure 7 (a column per reward): ${await plotComparison(bridge, panels, join(out, name))}`);
+    }
+  }
+  if (sizes.length > 1) print(`figure 4 (final reward by frame size): ${await plotFinalBySize(bridge, finished, join(out, "figure4.png"))}`);
+  return finished.map((entry) => entry.results);
 }
 
 export const compareCommand: CommandModule<object, CompareArguments> = {
@@ -154,7 +224,8 @@ export const compareCommand: CommandModule<object, CompareArguments> = {
   describe: "VADER, DDPO, Diffusion-DPO and GRPO from the same base on the same reward and budget of reward queries; results.json, table.md, curves.png",
   builder: (yargs: Argv) =>
     yargs
-      .option("reward", { choices: Object.keys(WORLD_TASKS), describe: "digit-world task: its reward and trainer settings (default: digit)" })
+      .option("reward", { type: "string", describe: `digit-world task(s), comma-separated: ${Object.keys(WORLD_TASKS).join(", ")}; several also draw figure7.png (default: digit)` })
+      .option("sizes", { type: "string", describe: "generated frame sizes in pixels, comma-separated (e.g. 32,64); several also draw figure4.png (default: the model's own)" })
       .option("methods", { type: "string", describe: `comma-separated methods (default: ${TRAINING_METHODS.join(",")})` })
       .option("budget", { type: "number", describe: "reward queries per run (each video scored once is one query; default 256)" })
       .option("seeds", { type: "number", describe: "seeds per method and learning rate: 0..N-1 (default 1)" })

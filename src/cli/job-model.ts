@@ -5,8 +5,8 @@ import type { JobModel } from "./train-job.js";
 
 export async function openJobModel(bridge: BridgeClient, model: JobModel): Promise<Model> {
   if ("directory" in model) {
-    const { directory, ...placement } = model;
-    return Model.load(bridge, directory, placement);
+    const { directory, ...options } = model;
+    return Model.load(bridge, directory, options);
   }
   return Model.tiny(bridge, model);
 }

@@ -2,15 +2,15 @@
 // JSON file and flags.
 import { z } from "zod";
 import { IMPLEMENTATIONS } from "../specs/implementations.js";
-import { PlacementOptions } from "../specs/model-config.js";
+import { GeneratedSize, PlacementOptions } from "../specs/model-config.js";
 import { RewardSpecSchema } from "../specs/reward-spec.js";
 import { SchedulerConfig } from "../specs/scheduler-config.js";
 import type { VaderTrainerConfigInput } from "../specs/trainers/vader-config.js";
 import { TRAINING_METHODS, type MethodConfig, type TrainingMethod } from "../trainer/by-method.js";
 import { WORLD_BASE_DIRECTORY, WORLD_SAMPLING } from "../world/world-defaults.js";
 
-/** A model folder (the digit world's base by default, or any model in the same layout). */
-const DirectoryModel = z.strictObject({ directory: z.string().min(1), ...PlacementOptions });
+/** A model folder (the digit world's base by default, or any model in the same layout), optionally generating at another size. */
+const DirectoryModel = z.strictObject({ directory: z.string().min(1), ...PlacementOptions, ...GeneratedSize });
 
 /** A tiny model: its family, that family's own options (checked by its schema), and where it runs. */
 const TinyModel = z

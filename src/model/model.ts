@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ConfigError } from "../errors.js";
 import type { SampleOptions } from "../protocol/methods.js";
 import { IMPLEMENTATIONS } from "../specs/implementations.js";
-import { PlacementOptions, type ModelInfo } from "../specs/model-config.js";
+import { GeneratedSize, PlacementOptions, type ModelInfo } from "../specs/model-config.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import type { BridgeClient } from "../transport/bridge-client.js";
 import { RemoteHandle } from "../transport/remote-handle.js";
@@ -11,6 +11,9 @@ import type { Tensor } from "../specs/tensor.js";
 
 const Placement = z.strictObject(PlacementOptions);
 export type PlacementInput = z.input<typeof Placement>;
+const LoadOptions = z.strictObject({ ...PlacementOptions, ...GeneratedSize });
+/** Where a loaded model runs, and optionally the video size to generate instead of the folder's own. */
+export type LoadOptionsInput = z.input<typeof LoadOptions>;
 type Families = typeof IMPLEMENTATIONS.model;
 /** A tiny model's options: its family (default "text-to-video"), that family's own options, and where it runs. */
 export type TinyModelOptionsInput = { family?: keyof Families } & z.input<Families[keyof Families]> & PlacementInput;
@@ -37,9 +40,13 @@ export class Model extends RemoteHandle {
     return new Model(bridge, await bridge.call("model.create", { source: { kind: "tiny", family, options: parsed.data }, device, precision }));
   }
 
-  /** Loads a model saved with `save` (or a diffusers checkpoint); its family is read from the folder. */
-  static async load(bridge: BridgeClient, directory: string, placement: PlacementInput = {}): Promise<Model> {
-    return new Model(bridge, await bridge.call("model.create", { source: { kind: "directory", directory }, ...placement }));
+  /**
+   * Loads a model saved with `save` (or a diffusers checkpoint); its family is read from the folder.
+   * `frames`, `height`, `width`: generate at another size than the folder's (ModelInfo.notes says so).
+   */
+  static async load(bridge: BridgeClient, directory: string, options: LoadOptionsInput = {}): Promise<Model> {
+    const { device, precision, ...size } = options;
+    return new Model(bridge, await bridge.call("model.create", { source: { kind: "directory", directory, ...size }, device, precision }));
   }
 
   get info(): ModelInfo {

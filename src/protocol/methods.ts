@@ -15,6 +15,15 @@ import { PYTHON_METHODS } from "./python-methods.js";
 const TensorValue = z.instanceof(Tensor, { error: "must be a Tensor" });
 const AdapterName = implementationName("adapter", "default");
 
+/** A figure's parameters: its PNG path, title, and one or more panels of the given fields (each titled). */
+function figureParams<Shape extends z.ZodRawShape>(panel: Shape) {
+  return z.strictObject({
+    path: z.string().min(1),
+    title: z.string(),
+    panels: z.array(z.strictObject({ title: z.string(), ...panel })).min(1, { error: "must hold at least one panel" }),
+  });
+}
+
 export const BridgeInfo = z.strictObject({
   protocolVersion: z.number().int(),
   pid: z.number().int(),
@@ -97,13 +106,11 @@ export const METHODS = {
     result: z.strictObject({ path: z.string() }),
   },
   /**
-   * Draws training curves as one PNG (matplotlib, Agg): reward mean against reward queries (top)
-   * and against CPU seconds (bottom), a line per series, one colour per group.
+   * Draws training curves as one PNG (matplotlib, Agg), one column per panel (a reward): reward mean
+   * against reward queries (top) and against CPU seconds (bottom), a line per series, one colour per group.
    */
   "plot.comparison": {
-    params: z.strictObject({
-      path: z.string().min(1),
-      title: z.string(),
+    params: figureParams({
       series: z
         .array(
           z.strictObject({
@@ -115,6 +122,16 @@ export const METHODS = {
           }),
         )
         .min(1, { error: "must hold at least one series" }),
+    }),
+    result: z.strictObject({ path: z.string() }),
+  },
+  /** Draws each method's final reward against the generated frame size as one PNG, one panel per reward. */
+  "plot.finalBySize": {
+    params: figureParams({
+      sizes: z.array(z.number().int().positive()).min(1),
+      lines: z
+        .array(z.strictObject({ label: z.string().min(1), group: z.string().min(1), finalReward: z.array(z.number()).min(1) }))
+        .min(1, { error: "must hold at least one line" }),
     }),
     result: z.strictObject({ path: z.string() }),
   },

@@ -10,6 +10,17 @@ export const TextToVideoTinyOptions = z.strictObject({
 });
 
 /**
+ * Generate at another size than the folder's own (ModelScope's pipeline takes height and width per
+ * call): the denoiser and VAE are convolutional, but a size the weights never saw is off their
+ * distribution. Height and width must be multiples of the VAE's downsampling factor (checked in Python).
+ */
+export const GeneratedSize = {
+  frames: z.number().int().min(1).max(64).optional(),
+  height: z.number().int().min(8).max(1024).optional(),
+  width: z.number().int().min(8).max(1024).optional(),
+};
+
+/**
  * Where a model runs. "auto": the first CUDA device when there is one, else the CPU; precision
  * "auto": bf16 (fp16 on cards without bf16) frozen weights on CUDA, fp32 on the CPU. LoRA weights
  * and the optimizer always stay fp32.
@@ -30,7 +41,7 @@ export const ModelSource = z.discriminatedUnion("kind", [
     options: z.record(z.string(), z.unknown()).default({}),
   }),
   /** A folder written by Model.save, or a diffusers checkpoint; the family is read from disk. */
-  z.strictObject({ kind: z.literal("directory"), directory: z.string().min(1) }),
+  z.strictObject({ kind: z.literal("directory"), directory: z.string().min(1), ...GeneratedSize }),
 ]);
 
 export const ModelCreateParams = z.strictObject({ source: ModelSource, ...PlacementOptions });

@@ -49,4 +49,19 @@ describe("vader compare --tiny", () => {
     for (const row of ["Base", "VADER", "DDPO", "Diffusion-DPO", "GRPO"]) expect(table).toMatch(new RegExp(`^\\| ${row} \\|`, "m"));
     expect(lines).toContain(table);
   });
+
+  it("--sizes: one comparison per frame size in its own folder, and figure4.png across them", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "vader-compare-sizes-")), "sweep");
+    const lines: string[] = [];
+    const finished = await compareCommandLine({ tiny: true, methods: "vader,grpo", sizes: "16,24", budget: QUERIES_PER_STEP, seeds: 1, lrsPerMethod: 1, out }, (line) => lines.push(line));
+    expect(finished).toHaveLength(2);
+    for (const [index, size] of [16, 24].entries()) {
+      const results = ComparisonResults.parse(JSON.parse(readFileSync(join(out, `digit-${size}px`, "results.json"), "utf8")));
+      expect(results.base.model).toMatchObject({ height: size, width: size });
+      expect(results.methods).toEqual(["vader", "grpo"]);
+      expect(finished[index]?.base.model).toMatchObject({ width: size });
+    }
+    expect(readFileSync(join(out, "figure4.png")).subarray(0, 4)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    expect(lines).toContain(`figure 4 (final reward by frame size): ${join(out, "figure4.png")}`);
+  });
 });

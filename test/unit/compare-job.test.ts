@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { resolveCompareJob } from "../../src/cli/compare.js";
+import { parseRewards, parseSizes, resolveCompareJob } from "../../src/cli/compare.js";
 import { WORLD_TASKS } from "../../src/cli/train-job.js";
 import { ConfigError } from "../../src/errors.js";
 import { sharedTaskFields } from "../../src/trainer/by-method.js";
@@ -67,5 +67,22 @@ describe("vader compare's job", () => {
     expect(comparison.trainPrompts).toEqual(SPLITS.train.slice(0, 2));
     expect(comparison.testPrompts).toEqual(SPLITS.test.slice(0, 2));
     expect(comparison.evaluation).toMatchObject({ judge: false, samplesPerPrompt: 1 });
+  });
+
+  it("--sizes: the model generates at each size; the world's folder is loaded at that height and width", async () => {
+    const { model } = await resolveCompareJob({ size: 64 }, worldBridge);
+    expect(model).toMatchObject({ directory: expect.stringMatching(/world[/\\]base$/), height: 64, width: 64 });
+    const tiny = await resolveCompareJob({ tiny: true, size: 24 }, worldBridge);
+    expect(tiny.model).toMatchObject({ family: "text-to-video", height: 24, width: 24 });
+  });
+
+  it("reads comma-separated rewards and sizes, naming a bad entry and the fix", () => {
+    expect(parseRewards(undefined)).toEqual(["digit"]);
+    expect(parseRewards("digit, motion,removal")).toEqual(["digit", "motion", "removal"]);
+    expect(() => parseRewards("digit,colour")).toThrow(/--reward:\n {2}- "colour" is not a digit-world task; choose from digit, motion, removal/);
+    expect(parseSizes(undefined)).toEqual([undefined]);
+    expect(parseSizes("32,64")).toEqual([32, 64]);
+    expect(() => parseSizes("32,50")).toThrow(/--sizes:\n {2}- "50" is not a frame size: .*multiples of 4/);
+    expect(() => parseSizes(",")).toThrow(/--sizes:\n {2}- lists nothing/);
   });
 });

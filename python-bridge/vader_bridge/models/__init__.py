@@ -13,12 +13,15 @@ from .text_to_video import TextToVideoModel
 
 
 def create_model(source: dict[str, Any], placement: Placement, where: tuple = ("source",)) -> VideoModel:
-    """`source` is {"kind": "tiny", "family", "options"} or {"kind": "directory", "directory"}."""
+    """`source` is {"kind": "tiny", "family", "options"} or {"kind": "directory", "directory", and optionally
+    "frames", "height", "width" to generate at another size than the folder's}."""
     if source["kind"] == "tiny":
         family, config = configured("model", source["family"], source.get("options"), where + ("options",))
         return family.tiny(config, placement)
     directory = source["directory"]
-    return lookup("model", family_on_disk(directory, [lookup("model", name) for name in names("model")])).load(directory, placement)
+    model = lookup("model", family_on_disk(directory, [lookup("model", name) for name in names("model")])).load(directory, placement)
+    model.resize(frames=source.get("frames"), height=source.get("height"), width=source.get("width"))
+    return model
 
 
 __all__ = ["AdapterSettings", "PromptEmbeddings", "TextToVideoModel", "VideoModel", "create_model"]

@@ -53,10 +53,28 @@ class VideoModel(ABC):
         # Public keys only: diffusers adds bookkeeping ("_class_name", "_use_default_values") on save/load.
         public = {key: value for key, value in noise_schedule.items() if not key.startswith("_")}
         self.noise_schedule, self.notes = repair_noise_schedule(public)
+        self.check_size(frames, height, width)
         self.frames, self.height, self.width = frames, height, width
+        self.native_size = (frames, height, width)
         self.placement = placement
         self._adapters: dict[str, Any] = {}  # name -> peft LoraConfig
         self._active: str | None = None
+
+    def check_size(self, frames: int, height: int, width: int) -> None:
+        """Raises ValueError for a video size this family cannot generate (per family: its downsampling)."""
+        if min(frames, height, width) < 1:
+            raise ValueError(f"frames, height and width must be positive, got {frames}x{height}x{width}")
+
+    def resize(self, *, frames: int | None = None, height: int | None = None, width: int | None = None) -> None:
+        """Generates videos of another size than the folder's own from now on (the denoiser and VAE are
+        convolutional, as ModelScope's pipeline lets its height and width be chosen per call). A size the
+        weights never saw in pretraining is off their distribution: measure before trusting it."""
+        size = (frames or self.frames, height or self.height, width or self.width)
+        self.check_size(*size)
+        self.frames, self.height, self.width = size
+        if size != self.native_size:
+            self.notes.append(f"generates {size[0]} frames of {size[1]}x{size[2]}, not the folder's "
+                              f"{self.native_size[0]} of {self.native_size[1]}x{self.native_size[2]}")
 
     # ---- construction and saving (per family) --------------------------------------------------
 

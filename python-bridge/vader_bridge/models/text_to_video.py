@@ -55,14 +55,9 @@ class TextToVideoModel(VideoModel):
         width: int,
         placement: Placement,
     ):
-        super().__init__(noise_schedule=noise_schedule, frames=frames, height=height, width=width, placement=placement)
         self.unet, self.vae, self.text_encoder, self.tokenizer = unet, vae, text_encoder, tokenizer
         self.vae_scale_factor = 2 ** (len(vae.config.block_out_channels) - 1)
-        if height % self.vae_scale_factor or width % self.vae_scale_factor:
-            raise ValueError(
-                f"height {height} and width {width} must be multiples of the VAE's downsampling factor "
-                f"{self.vae_scale_factor}"
-            )
+        super().__init__(noise_schedule=noise_schedule, frames=frames, height=height, width=width, placement=placement)
         # Base weights never train: only LoRA moves. eval() because nothing here should behave
         # differently between a rollout and its checkpointed recomputation.
         for part in (unet, vae, text_encoder):
@@ -92,6 +87,14 @@ class TextToVideoModel(VideoModel):
         self.tokenizer.save_pretrained(os.path.join(directory, "tokenizer"))
         DDIMScheduler.from_config(self.noise_schedule).save_pretrained(os.path.join(directory, "scheduler"))
         write_model_file(directory, {"family": self.family, "frames": self.frames, "height": self.height, "width": self.width})
+
+    def check_size(self, frames: int, height: int, width: int) -> None:
+        super().check_size(frames, height, width)
+        if height % self.vae_scale_factor or width % self.vae_scale_factor:
+            raise ValueError(
+                f"height {height} and width {width} must be multiples of the VAE's downsampling factor "
+                f"{self.vae_scale_factor}"
+            )
 
     @classmethod
     def load(cls, directory: str, placement: Placement) -> "TextToVideoModel":

@@ -28,7 +28,7 @@ from diffusers.training_utils import EMAModel
 
 from ..models.tokenizer import tokenize
 from .architecture import NOISE_SCHEDULE, world_scheduler, world_text_encoder, world_tokenizer, world_unet, world_vae
-from .clips import CANVAS, FRAMES, all_captions, glyphs, sample_clips
+from .clips import CANVAS, DIRECTIONS, FRAMES, all_captions, caption, glyphs, parse_caption, sample_clips
 from .digits import load_digits
 from .preview import save_video_grid
 
@@ -172,7 +172,8 @@ def train_denoiser(args, vae, data, work: Path, out: Path, log: Log):
         clean = latents[picks]
         batch_captions = ["" if float(torch.rand(1, generator=generator)) < CAPTION_DROPOUT else captions[i]
                           for i in picks.tolist()]
-        loss = v_loss(unet, text_encoder, tokenizer, noise_schedule, clean, batch_captions, generator)
+        timesteps = training_timesteps(args.batch, args.high_noise_share, generator)
+        loss = v_loss(unet, text_encoder, tokenizer, noise_schedule, clean, batch_captions, generator, timesteps)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         grad_norm = torch.nn.utils.clip_grad_norm_(parameters, 1.0)
@@ -199,11 +200,19 @@ def train_denoiser(args, vae, data, work: Path, out: Path, log: Log):
     return unet, text_encoder, tokenizer, step
 
 
-def v_loss(unet, text_encoder, tokenizer, noise_schedule, clean, captions, generator, timesteps=None):
+def training_timesteps(count: int, high_noise_share: float, generator) -> torch.Tensor:
+    """Uniform timesteps, except that a share of the batch is drawn from t >= 500: the noise levels at
+    which the layout of all frames, and so the direction of motion, is decided (measured: at t < 500
+    the loss barely depends on the caption)."""
+    timesteps = torch.randint(0, NOISE_SCHEDULE["num_train_timesteps"], (count,), generator=generator)
+    high = torch.rand(count, generator=generator) < high_noise_share
+    timesteps[high] = torch.randint(500, NOISE_SCHEDULE["num_train_timesteps"], (int(high.sum()),), generator=generator)
+    return timesteps
+
+
+def v_loss(unet, text_encoder, tokenizer, noise_schedule, clean, captions, generator, timesteps):
     hidden, pooled = text_conditioning(text_encoder, tokenizer, captions)
     noise = torch.randn(clean.shape, generator=generator)
-    if timesteps is None:
-        timesteps = torch.randint(0, noise_schedule.config.num_train_timesteps, (len(clean),), generator=generator)
     noisy = noise_schedule.add_noise(clean, noise, timesteps)
     target = noise_schedule.get_velocity(clean, noise, timesteps)
     prediction = unet(noisy, timesteps, encoder_hidden_states=hidden, timestep_cond=pooled).sample
@@ -214,13 +223,21 @@ def validation_batch(latents, captions, count: int = 64):
     generator = torch.Generator().manual_seed(1234)
     picks = torch.randint(0, len(captions), (count,), generator=generator)
     shuffled = picks[torch.randperm(count, generator=generator)]
-    return {"clean": latents[picks], "captions": [captions[i] for i in picks.tolist()],
-            "wrong": [captions[i] for i in shuffled.tolist()]}
+    right = [captions[i] for i in picks.tolist()]
+    return {"clean": latents[picks], "captions": right, "wrong": [captions[i] for i in shuffled.tolist()],
+            "turned": [turned(text) for text in right]}
+
+
+def turned(text: str) -> str:
+    """The same digit, the next direction: the caption that tells whether direction is used at all."""
+    digit, direction = parse_caption(text)
+    return caption(digit, DIRECTIONS[(DIRECTIONS.index(direction) + 1) % len(DIRECTIONS)])
 
 
 def report_conditioning(unet, text_encoder, tokenizer, noise_schedule, ema, parameters, validation, step, log):
-    """v-loss at high noise (t >= 500) with the right caption, a shuffled one, and none, EMA weights:
-    a model that follows its captions has clearly lower loss with the right one."""
+    """v-loss at high noise (t >= 500) with the right caption, a shuffled one, the right digit with
+    another direction, and none, EMA weights: a model that follows its captions has clearly lower
+    loss with the right one, and one that follows their direction lower than with the turned one."""
     ema.store(parameters)
     ema.copy_to(parameters)
     unet.eval()
@@ -230,14 +247,14 @@ def report_conditioning(unet, text_encoder, tokenizer, noise_schedule, ema, para
         count = len(validation["captions"])
         timesteps = torch.linspace(500, 999, count).long()
         for name, captions in (("right", validation["captions"]), ("shuffled", validation["wrong"]),
-                               ("none", [""] * count)):
+                               ("turned", validation["turned"]), ("none", [""] * count)):
             losses[name] = v_loss(unet, text_encoder, tokenizer, noise_schedule, validation["clean"], captions,
                                   torch.Generator().manual_seed(99), timesteps).item()
     ema.restore(parameters)
     unet.train()
     text_encoder.train()
     log(f"conditioning at step {step} (EMA, t>=500): v-loss right caption {losses['right']:.4f}, "
-        f"shuffled {losses['shuffled']:.4f}, none {losses['none']:.4f}")
+        f"shuffled {losses['shuffled']:.4f}, other direction {losses['turned']:.4f}, none {losses['none']:.4f}")
 
 
 def preview(unet, text_encoder, tokenizer, vae, ema, parameters, path: Path):
@@ -310,6 +327,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--unet-steps", type=int, default=3000)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--high-noise-share", type=float, default=0.0,
+                        help="share of each denoiser batch with t drawn from [500, 1000)")
     parser.add_argument("--checkpoint-every", type=int, default=250)
     parser.add_argument("--minutes", type=float, default=0, help="stop (and export) after this long; 0: no limit")
     args = parser.parse_args(argv)
