@@ -84,8 +84,10 @@ const WORLD_TRAINER = {
 } as const satisfies VaderTrainerConfigInput;
 
 /**
- * Built-in tasks on the digit world, each where the base is weak (docs/world.md), sized to run in
- * about 3 minutes on 2 CPU cores: `vader train --reward digit|motion|removal`.
+ * Built-in tasks on the digit world (docs/world.md), sized to run in about 3 minutes on 2 CPU
+ * cores: `vader train --reward digit|motion|removal`. The digit and removal tasks sit where the base
+ * is weak; the base already moves the prompted way in every clip, so the motion task shows whether
+ * training keeps that.
  */
 export const WORLD_TASKS = {
   digit: {
@@ -100,9 +102,9 @@ export const WORLD_TASKS = {
     trainer: { ...WORLD_TRAINER, decodeFrames: { mode: "all" } },
   },
   removal: {
-    // The base often draws a 7 when asked for a 9: removing 7s should leave 9s.
-    reward: { kind: "named", name: "removal", options: { digit: 7 } },
-    prompts: ["digit 9 moving left", "digit 9 moving right", "digit 9 moving up", "digit 9 moving down"],
+    // The base draws a 2 for about a third of "digit 5" frames: removing 2s should leave 5s.
+    reward: { kind: "named", name: "removal", options: { digit: 2 } },
+    prompts: ["digit 5 moving left", "digit 5 moving right", "digit 5 moving up", "digit 5 moving down"],
     trainer: WORLD_TRAINER,
   },
 } satisfies Record<string, Pick<TrainJobInput, "reward" | "prompts" | "trainer">>;

@@ -324,10 +324,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--vae-batch", type=int, default=32, help="frames per VAE step")
     parser.add_argument("--vae-kl", type=float, default=1e-4)
     parser.add_argument("--clips", type=int, default=12000, help="training clips encoded to latents")
-    parser.add_argument("--unet-steps", type=int, default=3000)
+    parser.add_argument("--unet-steps", type=int, default=3300)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--high-noise-share", type=float, default=0.0,
+    parser.add_argument("--high-noise-share", type=float, default=0.5,
                         help="share of each denoiser batch with t drawn from [500, 1000)")
     parser.add_argument("--checkpoint-every", type=int, default=250)
     parser.add_argument("--minutes", type=float, default=0, help="stop (and export) after this long; 0: no limit")
