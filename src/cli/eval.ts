@@ -1,18 +1,19 @@
 // `vader eval`: sample N videos per prompt and report the digit world's judge and reward means.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { Bridge } from "../bridge.js";
 import { ConfigError } from "../errors.js";
 import { saveVideoGrid, videoAt } from "../model/video.js";
 import { Tensor } from "../specs/tensor.js";
 import { Reward } from "../reward/reward.js";
-import { Run } from "../run/run.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import { evaluate, type EvaluationReport } from "../world/evaluate.js";
 import { worldPrompts } from "../world/judge.js";
 import { WORLD_BASE_DIRECTORY, WORLD_SAMPLING } from "../world/world-defaults.js";
-import { openJobModel, promptsFromText } from "./job-model.js";
+import { loraAt, openJobModel, promptsFromText } from "./job-model.js";
+import { JobModel } from "./train-job.js";
+import type { RunRecord } from "../specs/run-record.js";
 
 interface EvalArguments {
   model?: string;
@@ -29,18 +30,21 @@ interface EvalArguments {
   grid?: string;
 }
 
+/** --model, else the model a run was trained on (its folder and frame size), else the world's base. */
+function modelToJudge(folder: string | undefined, run: RunRecord | undefined): JobModel {
+  if (folder) return { directory: resolve(folder), device: "auto", precision: "auto" };
+  const recorded = JobModel.safeParse(run?.config?.model);
+  return recorded.success ? recorded.data : { directory: resolve(WORLD_BASE_DIRECTORY), device: "auto", precision: "auto" };
+}
+
 export async function evaluateCommandLine(argv: EvalArguments, print: (line: string) => void = console.log): Promise<EvaluationReport> {
   const rewards = argv.rewards.split(",").map((name) => name.trim()).filter(Boolean).map((name) => Reward.named(name));
   await using bridge = await Bridge.start();
   const prompts = argv.prompts ? promptsFromText(readFileSync(argv.prompts, "utf8")) : await worldPrompts(bridge, argv.split);
   if (prompts.length === 0) throw new ConfigError("--prompts", [`${argv.prompts} lists no prompts (one per line)`]);
-  await using model = await openJobModel(bridge, { directory: resolve(argv.model ?? WORLD_BASE_DIRECTORY), device: "auto", precision: "auto" });
-  if (argv.lora) {
-    // A run directory keeps its LoRA in lora/; a plain LoRA folder holds the files itself.
-    const loraDirectory = existsSync(join(argv.lora, "adapter_config.json")) ? argv.lora : (await Run.load(bridge, argv.lora)).loraDirectory;
-    if (!loraDirectory) throw new ConfigError("--lora", [`${argv.lora} holds no LoRA yet (no lora/ folder)`]);
-    await model.loadLora(loraDirectory);
-  }
+  const lora = argv.lora ? await loraAt(bridge, argv.lora) : undefined;
+  await using model = await openJobModel(bridge, modelToJudge(argv.model, lora?.run));
+  if (lora) await model.loadLora(lora.loraDirectory);
   const report = await evaluate(model, {
     prompts,
     count: argv.count,

@@ -1,5 +1,11 @@
-// Opens the model a job names: a folder (the digit world's base by default) or a tiny model.
+// Opens the model a job names: a folder (the digit world's base by default) or a tiny model; and
+// finds the LoRA (and the run's recorded job) that a --lora path names.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigError } from "../errors.js";
 import { Model } from "../model/model.js";
+import { Run } from "../run/run.js";
+import type { RunRecord } from "../specs/run-record.js";
 import type { BridgeClient } from "../transport/bridge-client.js";
 import type { JobModel } from "./train-job.js";
 
@@ -17,4 +23,12 @@ export function promptsFromText(text: string): string[] {
     .split("\n")
     .map((line) => line.trim())
     .filter((line) => line.length > 0 && !line.startsWith("#"));
+}
+
+/** A --lora path: a run directory (its LoRA in lora/, its job in config.json) or a plain LoRA folder. */
+export async function loraAt(bridge: BridgeClient, path: string): Promise<{ loraDirectory: string; run?: RunRecord }> {
+  if (existsSync(join(path, "adapter_config.json"))) return { loraDirectory: path };
+  const run = await Run.load(bridge, path);
+  if (!run.loraDirectory) throw new ConfigError("--lora", [`${path} holds no LoRA yet (no lora/ folder): train until a save point first`]);
+  return { loraDirectory: run.loraDirectory, run };
 }

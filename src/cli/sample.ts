@@ -1,14 +1,13 @@
 // `vader sample`: generate a video, optionally with a trained LoRA.
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { saveVideo, videoAt } from "../model/video.js";
 import { Bridge } from "../bridge.js";
 import { ConfigError } from "../errors.js";
-import { Run } from "../run/run.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import type { BridgeClient } from "../transport/bridge-client.js";
-import { openJobModel, promptsFromText } from "./job-model.js";
+import { loraAt, openJobModel, promptsFromText } from "./job-model.js";
 import { DEFAULT_TRAIN_JOB, TrainJobConfig } from "./train-job.js";
 
 interface SampleArguments {
@@ -23,13 +22,12 @@ interface SampleArguments {
 }
 
 /** The model and scheduler a run was trained with (so its LoRA lands on the same base weights) and its LoRA folder; else the default job's. */
-async function jobFor(bridge: BridgeClient, lora: string | undefined): Promise<{ job: TrainJobConfig; loraDirectory?: string }> {
-  // A run directory holds its LoRA in lora/ beside config.json; a plain LoRA folder holds the files directly.
-  const run = lora && !existsSync(join(lora, "adapter_config.json")) ? await Run.load(bridge, lora) : undefined;
-  const recorded = run?.config ? { method: run.config.method, model: run.config.model, trainer: run.config.trainer } : undefined;
+async function jobFor(bridge: BridgeClient, loraPath: string | undefined): Promise<{ job: TrainJobConfig; loraDirectory?: string }> {
+  const lora = loraPath ? await loraAt(bridge, loraPath) : undefined;
+  const recorded = lora?.run?.config ? { method: lora.run.config.method, model: lora.run.config.model, trainer: lora.run.config.trainer } : undefined;
   const parsed = TrainJobConfig.safeParse(recorded ?? DEFAULT_TRAIN_JOB);
-  if (!parsed.success) throw ConfigError.fromZod(recorded ? `run config in ${lora}` : "default job", parsed.error);
-  return { job: parsed.data, loraDirectory: run ? (run.loraDirectory ?? undefined) : lora };
+  if (!parsed.success) throw ConfigError.fromZod(recorded ? `run config in ${loraPath}` : "default job", parsed.error);
+  return { job: parsed.data, ...(lora ? { loraDirectory: lora.loraDirectory } : {}) };
 }
 
 function fileNameFor(prompt: string, index: number): string {
@@ -51,7 +49,6 @@ export async function sample(argv: SampleArguments, print: (line: string) => voi
 
   await using bridge = await Bridge.start();
   const { job, loraDirectory } = await jobFor(bridge, argv.lora);
-  if (argv.lora && !loraDirectory) throw new ConfigError("--lora", [`${argv.lora} holds no LoRA yet (no lora/ folder): train until a save point first`]);
   await using model = await openJobModel(bridge, argv.model ? { directory: resolve(argv.model), device: "auto", precision: "auto" } : job.model);
   if (loraDirectory) await model.loadLora(loraDirectory);
   const scheduler = Scheduler.from(job.trainer.scheduler);

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Bridge, Model, Reward, Scheduler, Trainer, WORLD_BASE_DIRECTORY, evaluate, worldPrompts } from "../../src/index.js";
+import { evaluateCommandLine } from "../../src/cli/eval.js";
 import { sample } from "../../src/cli/sample.js";
 
 const TRAINING_SCHEDULER = Scheduler.ddim({ steps: 10, eta: 1 });
@@ -56,11 +57,22 @@ describe("the digit world", () => {
       model, reward, scheduler: TRAINING_SCHEDULER, guidanceScale: 3, truncation: { mode: "last", k: 1 },
       lora: { rank: 8 }, lr: 3e-3, batchSize: 4, seed: 0,
     });
-    for await (const step of trainer.fit({ prompts, steps: 30 })) expect(Number.isFinite(step.loss)).toBe(true);
+    const runDirectory = join(mkdtempSync(join(tmpdir(), "vader-world-run-")), "digit5");
+    for await (const step of trainer.fit({ prompts, steps: 30, runDirectory })) expect(Number.isFinite(step.loss)).toBe(true);
     const after = await evaluate(model, judged);
     expect(after.rewards.digit).toBeGreaterThan((before.rewards.digit ?? 1) + 0.05);
     await model.setAdapter(null);
-  }, 240_000);
+
+    // vader eval --lora RUN reopens the base in a fresh bridge, applies the saved LoRA, and judges the same samples.
+    const promptFile = join(runDirectory, "prompts.txt");
+    writeFileSync(promptFile, `${prompts.join("\n")}\n`);
+    const fromCli = await evaluateCommandLine(
+      { lora: runDirectory, prompts: promptFile, split: "train", count: 4, seed: 99, steps: 10, eta: 1, guidance: 3, rewards: "digit" },
+      () => undefined,
+    );
+    expect(fromCli.rewards.digit).toBe(after.rewards.digit);
+    expect(fromCli.judge.digitAccuracy).toBe(after.judge.digitAccuracy);
+  }, 300_000);
 
   it("vader sample writes count videos per listed prompt in one run", async () => {
     const folder = mkdtempSync(join(tmpdir(), "vader-world-sample-"));
