@@ -192,7 +192,7 @@ export async function compareCommandLine(argv: CompareArguments, print: (line: s
     }
   };
   process.on("SIGINT", onInterrupt);
-  const finished: (SizedComparison & { reward: WorldTask })[] = [];
+  const finished: SizedComparison[] = [];
   try {
     for (const reward of rewards) {
       for (const size of sizes) {
@@ -202,7 +202,7 @@ export async function compareCommandLine(argv: CompareArguments, print: (line: s
           process.exitCode = 130;
           return finished.map((entry) => entry.results);
         }
-        finished.push({ reward, ...comparison });
+        finished.push(comparison);
       }
     }
   } finally {
