@@ -18,11 +18,13 @@ export function comparisonTable(results: ComparisonResults): string {
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
   ];
   const base = `| Base | – | ${[...cells(results.baseScores.train), ...cells(results.baseScores.test)].join(" | ")} | 0 | 0 | |`;
+  const task = results.reward.kind === "named" ? JUDGED_TASKS[results.reward.name] : undefined;
+  // For removal the judge cannot see the named digit's absence, only whether the prompted digit survived.
+  const flag = task?.must === "hold" ? "**judge fell**: the reward rose, the prompted digit fell" : "**reward hacking**: the reward rose, the judge did not";
   const rows = results.summary.map((summary) => {
-    const note = summary.rewardHacking ? "**reward hacking**: the reward rose, the judge did not" : "";
+    const note = summary.rewardHacking ? flag : "";
     return `| ${METHOD_LABELS[summary.method]} | ${learningRateLabel(summary.lr)} | ${[...cells(summary.final.train), ...cells(summary.final.test)].join(" | ")} | ${summary.rewardQueries} | ${summary.cpuSeconds.toFixed(1)} | ${note} |`;
   });
-  const task = results.reward.kind === "named" ? JUDGED_TASKS[results.reward.name] : undefined;
   const sweep = Object.entries(results.sweep)
     .map(([method, rates]) => `${METHOD_LABELS[method as keyof typeof METHOD_LABELS]} ${rates.map(learningRateLabel).join(", ")}`)
     .join("; ");

@@ -111,6 +111,12 @@ describe("summary and table", () => {
     expect(table).toMatch(/^\| VADER \| 1e-3 \| 0\.7000 \| 80\.0% \| 50\.0% \| 0\.7000 \| 80\.0% \| 50\.0% \| 8 \| 2\.0 \| {2}\|$/m);
     expect(table).toMatch(/^\| DDPO \| 3e-4 \| 0\.9000 \| 10\.0% .*\*\*reward hacking\*\*/m);
     expect(table).toContain("sweep: VADER 1e-3, 1e-2; DDPO 3e-4");
+
+    // For removal the judge sees the prompted digit, not the named one: the flag says what it saw.
+    const removal = Reward.named("removal", { digit: 2 }).spec;
+    const removalTable = comparisonTable({ ...results, reward: removal, rewardName: "removal", summary: summarize(["vader", "ddpo"], runs, base, removal) });
+    expect(removalTable).toMatch(/^\| DDPO \| 3e-4 \| .*\*\*judge fell\*\*: the reward rose, the prompted digit fell \|$/m);
+    expect(removalTable).not.toContain("**reward hacking**");
   });
 });
 
