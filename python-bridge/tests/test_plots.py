@@ -7,7 +7,7 @@ import matplotlib
 import pytest
 from PIL import Image
 
-from vader_bridge.plots import plot_comparison, plot_final_by_size
+from vader_bridge.plots import moving_mean, plot_comparison, plot_final_by_size
 
 
 def series(label: str, group: str, points: int) -> dict:
@@ -58,3 +58,8 @@ def test_final_reward_by_size(tmp_path):
     panel["lines"][1]["finalReward"] = [0.5]
     with pytest.raises(ValueError, match=r"line 'DDPO' of panel 'digit': one final reward per size \(2\), got 1"):
         plot_final_by_size(str(tmp_path / "figure4.png"), "Figure 4", [panel])
+
+
+def test_the_trend_line_is_a_trailing_mean():
+    assert moving_mean([1.0, 3.0, 5.0, 7.0], 2) == [1.0, 2.0, 4.0, 6.0]
+    assert moving_mean([2.0], 8) == [2.0]

@@ -42,9 +42,16 @@ def _save(figure, path: str) -> str:
     return path
 
 
+def moving_mean(values: Sequence[float], window: int) -> list[float]:
+    """The trailing mean over up to `window` points: a step's reward mean swings with the prompts it drew."""
+    return [sum(values[max(0, index - window + 1): index + 1]) / len(values[max(0, index - window + 1): index + 1])
+            for index in range(len(values))]
+
+
 def plot_comparison(path: str, title: str, panels: Sequence[dict[str, Any]]) -> str:
     """One column per panel ({"title", "series"}); a line per series, a colour per group (method) shared
-    by all panels, and within a group a line style per series (the seeds of one method)."""
+    by all panels, and within a group a line style per series (the seeds of one method). Each step's
+    reward is a faint point; the line is its trailing mean over an eighth of the run."""
     for panel in panels:
         _check_series(panel["series"])
     colours = _colours([entry["group"] for panel in panels for entry in panel["series"]])
@@ -55,18 +62,21 @@ def plot_comparison(path: str, title: str, panels: Sequence[dict[str, Any]]) -> 
         for entry in panel["series"]:
             order = seen_in_group.get(entry["group"], 0)
             seen_in_group[entry["group"]] = order + 1
-            style = {"color": colours[entry["group"]], "linestyle": LINE_STYLES[order % len(LINE_STYLES)],
-                     "marker": "o", "markersize": 3, "linewidth": 1.5, "label": entry["label"]}
-            by_queries.plot(entry["rewardQueries"], entry["rewardMean"], **style)
-            by_cpu.plot(entry["cpuSeconds"], entry["rewardMean"], **style)
+            colour = colours[entry["group"]]
+            window = max(1, len(entry["rewardMean"]) // 8)
+            smoothed = moving_mean(entry["rewardMean"], window)
+            for plot_axes, xs in ((by_queries, entry["rewardQueries"]), (by_cpu, entry["cpuSeconds"])):
+                plot_axes.scatter(xs, entry["rewardMean"], color=colour, s=6, alpha=0.25)
+                plot_axes.plot(xs, smoothed, color=colour, linestyle=LINE_STYLES[order % len(LINE_STYLES)], linewidth=1.8,
+                               label=f"{entry['label']} (mean of {window})" if plot_axes is by_queries else None)
         by_queries.set_title(panel["title"])
         by_queries.set_xlabel("reward queries")
         by_cpu.set_xlabel("CPU seconds (Python process, training steps)")
         for plot_axes in (by_queries, by_cpu):
-            plot_axes.set_ylabel("reward mean of the step's videos")
+            plot_axes.set_ylabel("reward of the step's videos")
             plot_axes.grid(True, alpha=0.3)
         by_queries.legend(fontsize="small")
-    figure.suptitle(title)
+    figure.suptitle(title, wrap=True)
     return _save(figure, path)
 
 

@@ -24,7 +24,7 @@ function curvePanel(results: ComparisonResults) {
 /** Training curves of one comparison, or of several (one column each, e.g. the world's three rewards). */
 export async function plotComparison(bridge: BridgeClient, results: ComparisonResults | ComparisonResults[], path: string): Promise<string> {
   const all = Array.isArray(results) ? results : [results];
-  const title = "each method at its best learning rate: reward against queries (top) and CPU time (bottom)";
+  const title = "each method at its best learning rate";
   return (await bridge.call("plot.comparison", { path, title, panels: all.map(curvePanel) })).path;
 }
 
