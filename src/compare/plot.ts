@@ -34,7 +34,7 @@ export interface SizedComparison {
   results: ComparisonResults;
 }
 
-/** Each method's final train reward (its best learning rate, mean over seeds) against the frame size; a panel per reward. */
+/** Each method's final train reward (its best learning rate, mean over seeds) and the base's against the frame size; a panel per reward. */
 export async function plotFinalBySize(bridge: BridgeClient, comparisons: SizedComparison[], path: string): Promise<string> {
   const byReward = new Map<string, SizedComparison[]>();
   for (const comparison of comparisons) byReward.set(comparison.results.rewardName, [...(byReward.get(comparison.results.rewardName) ?? []), comparison]);
@@ -44,13 +44,17 @@ export async function plotFinalBySize(bridge: BridgeClient, comparisons: SizedCo
     return {
       title: `reward ${rewardName}`,
       sizes: sorted.map((entry) => entry.size),
-      lines: methods.map((method) => ({
-        label: METHOD_LABELS[method],
-        group: method,
-        finalReward: sorted.map((entry) => entry.results.summary.find((summary) => summary.method === method)?.final.train.reward ?? Number.NaN),
-      })),
+      lines: [
+        // The base's own reward at each size: how much room each size leaves.
+        { label: "Base", group: "base", finalReward: sorted.map((entry) => entry.results.baseScores.train.reward) },
+        ...methods.map((method) => ({
+          label: METHOD_LABELS[method],
+          group: method,
+          finalReward: sorted.map((entry) => entry.results.summary.find((summary) => summary.method === method)?.final.train.reward ?? Number.NaN),
+        })),
+      ],
     };
   });
-  const title = "final reward after the same budget of reward queries, by generated frame size";
+  const title = "final reward after the same reward-query budget, by frame size";
   return (await bridge.call("plot.finalBySize", { path, title, panels })).path;
 }
