@@ -4,7 +4,8 @@
 
 Stages, each resumable from the work folder: (1) the VAE on single frames, (2) the latents of a
 fixed set of training clips, (3) the UNet and text encoder on those latents (v-prediction,
-caption dropout for classifier-free guidance, EMA weights), (4) export of the EMA weights with
+caption dropout for classifier-free guidance, half of each batch at t >= 500 where the direction of
+motion is decided, EMA weights), (4) export of the EMA weights with
 `save_pretrained` beside `model_index.json`. Seeded; one torch thread by default so that it can
 run in the background of a 2-core machine. Every figure goes to `pretrain.log` in --out.
 """
