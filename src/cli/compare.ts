@@ -17,6 +17,7 @@ import { sharedTaskFields } from "../trainer/by-method.js";
 import type { BridgeClient } from "../transport/bridge-client.js";
 import { worldPrompts } from "../world/judge.js";
 import { WORLD_BASE_DIRECTORY, WORLD_SAMPLING } from "../world/world-defaults.js";
+import { stopOnCtrlC } from "./ctrl-c.js";
 import { openJobModel } from "./job-model.js";
 import { JobModel, TINY_TRAIN_JOB, WORLD_TASKS, type WorldTask } from "./train-job.js";
 
@@ -182,22 +183,13 @@ export async function compareCommandLine(argv: CompareArguments, print: (line: s
   const rewards = argv.tiny ? (["digit"] as WorldTask[]) : parseRewards(argv.reward);
   const sizes = parseSizes(argv.sizes);
   await using bridge = await Bridge.start();
-  const stopping = new AbortController();
-  const onInterrupt = () => {
-    if (!stopping.signal.aborted) {
-      print("Ctrl-C: stopping after the current step (its metrics and LoRA are saved); press Ctrl-C again to end Python at once");
-      stopping.abort();
-    } else {
-      void bridge.kill();
-    }
-  };
-  process.on("SIGINT", onInterrupt);
+  const ctrlC = stopOnCtrlC(bridge, print, "stopping after the current step (its metrics and LoRA are saved)");
   const finished: SizedComparison[] = [];
   try {
     for (const reward of rewards) {
       for (const size of sizes) {
         const folder = rewards.length * sizes.length === 1 ? out : join(out, size === undefined ? reward : `${reward}-${size}px`);
-        const comparison = await compareOne(bridge, argv, { reward, size }, folder, stopping.signal, print);
+        const comparison = await compareOne(bridge, argv, { reward, size }, folder, ctrlC.signal, print);
         if (!comparison) {
           process.exitCode = 130;
           return finished.map((entry) => entry.results);
@@ -206,7 +198,7 @@ export async function compareCommandLine(argv: CompareArguments, print: (line: s
       }
     }
   } finally {
-    process.off("SIGINT", onInterrupt);
+    ctrlC.release();
   }
   if (rewards.length > 1) {
     for (const size of sizes) {

@@ -12,6 +12,7 @@ import type { StepMetrics } from "../specs/metrics.js";
 import { METHOD_LABELS, sharedTaskFields, trainerFor, TRAINING_METHODS, type TrainingMethod } from "../trainer/by-method.js";
 import { evaluate, type EvaluationReport } from "../world/evaluate.js";
 import { formatStep, mean } from "./format.js";
+import { stopOnCtrlC } from "./ctrl-c.js";
 import { openJobModel, promptsFromText } from "./job-model.js";
 import { TINY_TRAIN_JOB, TrainJobConfig, WORLD_TASKS, worldTrainJob, type TrainJobInput, type WorldTask } from "./train-job.js";
 
@@ -108,17 +109,8 @@ export async function train(argv: TrainArguments, print: (line: string) => void 
   const judgedBefore = await judge();
   print(`training: ${job.steps} steps of ${METHOD_LABELS[job.method]}, reward ${reward}, ${prompts.length} prompts (Ctrl-C stops after the current step and saves)`);
   const history: StepMetrics[] = [];
-  const stopping = new AbortController();
-  const onInterrupt = () => {
-    if (!stopping.signal.aborted) {
-      print("Ctrl-C: stopping after the current step and saving; press Ctrl-C again to end Python at once");
-      stopping.abort();
-    } else {
-      void bridge.kill();
-    }
-  };
-  process.on("SIGINT", onInterrupt);
-  const fitting = trainer.fit({ prompts, steps: job.steps, runDirectory, signal: stopping.signal, ...(job.saveEvery ? { saveEvery: job.saveEvery } : {}) });
+  const ctrlC = stopOnCtrlC(bridge, print, "stopping after the current step and saving");
+  const fitting = trainer.fit({ prompts, steps: job.steps, runDirectory, signal: ctrlC.signal, ...(job.saveEvery ? { saveEvery: job.saveEvery } : {}) });
   let loraPath: string | null = null;
   try {
     for await (const metrics of fitting) {
@@ -132,7 +124,7 @@ export async function train(argv: TrainArguments, print: (line: string) => void 
     process.exitCode = 130;
     return runDirectory;
   } finally {
-    process.off("SIGINT", onInterrupt);
+    ctrlC.release();
   }
   await preview("after");
   const judgedAfter = await judge();
