@@ -10,13 +10,13 @@ from PIL import Image
 from vader_bridge.plots import moving_mean, plot_comparison, plot_final_by_size
 
 
-def series(label: str, group: str, points: int) -> dict:
+def series(label: str, group: str, points: int, seeds: int = 1) -> dict:
     return {
         "label": label,
         "group": group,
         "rewardQueries": [4 * (index + 1) for index in range(points)],
         "cpuSeconds": [1.5 * (index + 1) for index in range(points)],
-        "rewardMean": [0.1 * index for index in range(points)],
+        "rewardMeanBySeed": [[0.1 * index + 0.05 * seed for index in range(points)] for seed in range(seeds)],
     }
 
 
@@ -28,7 +28,7 @@ def size_of(path) -> tuple[int, int]:
 
 def test_one_panel_stacks_queries_over_cpu_seconds(tmp_path):
     path = tmp_path / "nested" / "curves.png"
-    panel = {"title": "digit", "series": [series("VADER seed 0", "vader", 3), series("DDPO seed 0", "ddpo", 3)]}
+    panel = {"title": "digit", "series": [series("VADER, 3 seeds", "vader", 3, seeds=3), series("DDPO, 1 seed", "ddpo", 3)]}
     written = plot_comparison(str(path), "reward digit", [panel])
     assert written == str(path)
     width, height = size_of(path)
@@ -45,7 +45,11 @@ def test_three_rewards_draw_three_columns(tmp_path):
 def test_refuses_series_whose_lists_differ_in_length(tmp_path):
     ragged = series("GRPO seed 0", "grpo", 3)
     ragged["cpuSeconds"] = ragged["cpuSeconds"][:2]
-    with pytest.raises(ValueError, match=r"series 'GRPO seed 0': .* got 3, 2 and 3"):
+    with pytest.raises(ValueError, match=r"series 'GRPO seed 0': .* got 3, 2 and \[3\]"):
+        plot_comparison(str(tmp_path / "curves.png"), "reward digit", [{"title": "digit", "series": [ragged]}])
+    ragged = series("GRPO", "grpo", 3, seeds=2)
+    ragged["rewardMeanBySeed"][1] = ragged["rewardMeanBySeed"][1][:2]
+    with pytest.raises(ValueError, match=r"got 3, 3 and \[3, 2\]"):
         plot_comparison(str(tmp_path / "curves.png"), "reward digit", [{"title": "digit", "series": [ragged]}])
 
 

@@ -60,10 +60,31 @@ def device_report() -> str:
     return f"cuda ({torch.cuda.get_device_name(0)})" if torch.cuda.is_available() else "cpu"
 
 
+def reset_peak_memory(device: torch.device) -> None:
+    """Starts a new peak, so that each run (one trainer) reports its own, not the process's lifetime peak."""
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+        return
+    try:
+        # Linux: "5" resets the process's peak resident set size (VmHWM) to its current size.
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
+    except OSError:
+        pass  # not Linux (or not allowed): the peak stays the process's lifetime peak
+
+
 def peak_memory_bytes(device: torch.device) -> int:
-    """Peak GPU memory allocated by torch on a CUDA device; peak resident memory of the process elsewhere."""
+    """Peak GPU memory allocated by torch on a CUDA device; peak resident memory of the process
+    since the last `reset_peak_memory` elsewhere (its lifetime peak where that cannot be reset)."""
     if device.type == "cuda":
         return int(torch.cuda.max_memory_allocated(device))
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024  # kB
+    except OSError:
+        pass
     import resource
     import sys
 

@@ -1,7 +1,8 @@
 """Comparison figures as PNG, drawn with matplotlib's Agg backend (no display, no browser).
 
 - `plot_comparison`: training curves, one column per panel (a reward): reward mean against reward
-  queries (top row) and against CPU seconds (bottom row), the paper's Figure 7 layout.
+  queries (top row) and against CPU seconds (bottom row), the paper's Figure 7 layout; the mean
+  over seeds with a band from the lowest to the highest seed.
 - `plot_final_by_size`: the final reward of each method against the generated frame size, one
   panel per reward, the paper's Figure 4 layout.
 """
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 
@@ -27,11 +29,14 @@ def _colours(groups: Sequence[str]) -> dict[str, Any]:
 
 def _check_series(series: Sequence[dict[str, Any]]) -> None:
     for entry in series:
-        lengths = {len(entry["rewardQueries"]), len(entry["cpuSeconds"]), len(entry["rewardMean"])}
+        seeds = entry["rewardMeanBySeed"]
+        if not seeds:
+            raise ValueError(f"series {entry['label']!r}: rewardMeanBySeed lists no seed")
+        lengths = {len(entry["rewardQueries"]), len(entry["cpuSeconds"]), *(len(curve) for curve in seeds)}
         if len(lengths) != 1:
             raise ValueError(
-                f"series {entry['label']!r}: rewardQueries, cpuSeconds and rewardMean must have one value per point, "
-                f"got {len(entry['rewardQueries'])}, {len(entry['cpuSeconds'])} and {len(entry['rewardMean'])}"
+                f"series {entry['label']!r}: rewardQueries, cpuSeconds and each seed's rewardMean must have one value per point, "
+                f"got {len(entry['rewardQueries'])}, {len(entry['cpuSeconds'])} and {[len(curve) for curve in seeds]}"
             )
 
 
@@ -49,9 +54,10 @@ def moving_mean(values: Sequence[float], window: int) -> list[float]:
 
 
 def plot_comparison(path: str, title: str, panels: Sequence[dict[str, Any]]) -> str:
-    """One column per panel ({"title", "series"}); a line per series, a colour per group (method) shared
-    by all panels, and within a group a line style per series (the seeds of one method). Each step's
-    reward is a faint point; the line is its trailing mean over an eighth of the run."""
+    """One column per panel ({"title", "series"}); a line per series (a method), a colour per group
+    shared by all panels. Each seed's step rewards are faint points; each seed's curve is smoothed by
+    a trailing mean over an eighth of the run, and the line is the mean of those curves with a band
+    from the lowest to the highest seed."""
     for panel in panels:
         _check_series(panel["series"])
     colours = _colours([entry["group"] for panel in panels for entry in panel["series"]])
@@ -63,15 +69,20 @@ def plot_comparison(path: str, title: str, panels: Sequence[dict[str, Any]]) -> 
             order = seen_in_group.get(entry["group"], 0)
             seen_in_group[entry["group"]] = order + 1
             colour = colours[entry["group"]]
-            window = max(1, len(entry["rewardMean"]) // 8)
-            smoothed = moving_mean(entry["rewardMean"], window)
+            seeds = entry["rewardMeanBySeed"]
+            window = max(1, len(seeds[0]) // 8)
+            smoothed = np.array([moving_mean(curve, window) for curve in seeds])
+            mean = smoothed.mean(axis=0)
             for plot_axes, xs in ((by_queries, entry["rewardQueries"]), (by_cpu, entry["cpuSeconds"])):
-                plot_axes.scatter(xs, entry["rewardMean"], color=colour, s=6, alpha=0.25)
-                plot_axes.plot(xs, smoothed, color=colour, linestyle=LINE_STYLES[order % len(LINE_STYLES)], linewidth=1.8,
+                for curve in seeds:
+                    plot_axes.scatter(xs, curve, color=colour, s=6, alpha=0.2)
+                if len(seeds) > 1:
+                    plot_axes.fill_between(xs, smoothed.min(axis=0), smoothed.max(axis=0), color=colour, alpha=0.2, linewidth=0)
+                plot_axes.plot(xs, mean, color=colour, linestyle=LINE_STYLES[order % len(LINE_STYLES)], linewidth=1.8,
                                label=f"{entry['label']} (mean of {window})" if plot_axes is by_queries else None)
         by_queries.set_title(panel["title"])
         by_queries.set_xlabel("reward queries")
-        by_cpu.set_xlabel("CPU seconds (Python process, training steps)")
+        by_cpu.set_xlabel("CPU seconds (Python process, training steps; mean over seeds)")
         for plot_axes in (by_queries, by_cpu):
             plot_axes.set_ylabel("reward of the step's videos")
             plot_axes.grid(True, alpha=0.3)

@@ -35,7 +35,14 @@ export interface CompareArguments {
   model?: string;
   tiny?: boolean;
   evalSamples?: number;
+  /** Which captions of the world's splits to train and judge on: all of them, or only the task's own (where the base is weak). */
+  captions?: string;
+  /** Continue the comparison in this folder: finished runs are read back, the one in progress starts over. */
+  resume?: string;
 }
+
+export const CAPTION_SETS = ["all", "task"] as const;
+export type CaptionSet = (typeof CAPTION_SETS)[number];
 
 export interface CompareJob {
   model: JobModel;
@@ -47,10 +54,21 @@ export interface CompareJob {
 const TINY_MODEL = { ...TINY_TRAIN_JOB.model, frames: 4, height: 16, width: 16 };
 const TINY_SAMPLER = { scheduler: { name: "ddim", steps: 4, eta: 1 }, guidanceScale: 1 } as const;
 
-/** Captions of the world's split, less those naming the digit a removal reward removes (they would ask for the impossible). */
-async function promptsOf(bridge: BridgeClient, split: "train" | "test", reward: RewardSpec): Promise<string[]> {
+/**
+ * Captions of the world's split, less those naming the digit a removal reward removes (they would
+ * ask for the impossible); with `task`, only those among the task's own captions.
+ */
+async function promptsOf(bridge: BridgeClient, split: "train" | "test", reward: RewardSpec, only?: readonly string[]): Promise<string[]> {
   const removed = reward.kind === "named" && reward.name === "removal" ? reward.options.digit : undefined;
-  return (await worldPrompts(bridge, split)).filter((prompt) => removed === undefined || !prompt.startsWith(`digit ${String(removed)} `));
+  return (await worldPrompts(bridge, split)).filter(
+    (prompt) => (removed === undefined || !prompt.startsWith(`digit ${String(removed)} `)) && (only === undefined || only.includes(prompt)),
+  );
+}
+
+function parseCaptions(text: string | undefined): CaptionSet {
+  if (text === undefined) return "all";
+  if (!(CAPTION_SETS as readonly string[]).includes(text)) throw new ConfigError("--captions", [`"${text}" is not a caption set; choose all (every world caption) or task (the task's own captions, where the base is weak)`]);
+  return text as CaptionSet;
 }
 
 /**
@@ -84,13 +102,14 @@ export async function resolveCompareJob(argv: Omit<CompareArguments, "reward" | 
     const task = WORLD_TASKS[argv.reward ?? "digit"];
     const reward = Reward.from(task.reward).spec;
     const shared = sharedTaskFields(task.trainer);
+    const only = parseCaptions(argv.captions) === "task" ? task.prompts : undefined;
     job = {
       model: JobModel.parse({ directory: resolve(argv.model ?? WORLD_BASE_DIRECTORY), ...(argv.size !== undefined ? { height: argv.size, width: argv.size } : {}) }),
       reward,
       comparison: {
         trainer: { vader: task.trainer, ddpo: shared, dpo: shared, grpo: shared },
-        trainPrompts: await promptsOf(bridge, "train", reward),
-        testPrompts: await promptsOf(bridge, "test", reward),
+        trainPrompts: await promptsOf(bridge, "train", reward, only),
+        testPrompts: await promptsOf(bridge, "test", reward, only),
         evaluation: { samplesPerPrompt: 2, scheduler: WORLD_SAMPLING.scheduler, guidanceScale: WORLD_SAMPLING.guidanceScale, judge: true },
       },
     };
@@ -157,10 +176,10 @@ async function compareOne(
   print(`comparison in ${out}: reward ${Reward.from(job.reward)}, model ${model.info.family} at ${model.info.width}x${model.info.height} on ${model.info.device}`);
   let results: ComparisonResults;
   try {
-    results = await compare(model, Reward.from(job.reward), { ...job.comparison, out, onProgress: print, runRecord: { model: job.model }, signal });
+    results = await compare(model, Reward.from(job.reward), { ...job.comparison, out, onProgress: print, runRecord: { model: job.model }, signal, resume: argv.resume !== undefined });
   } catch (error) {
     if (!(error instanceof AbortError)) throw error;
-    print(`stopped: the finished runs and the one in progress are in ${join(out, "runs")}; no results.json was written`);
+    print(`stopped: the finished runs and the one in progress are in ${join(out, "runs")}; no results.json was written; continue with --resume ${out}`);
     return undefined;
   }
   print("");
@@ -179,7 +198,10 @@ async function compareOne(
  * (exit code 130).
  */
 export async function compareCommandLine(argv: CompareArguments, print: (line: string) => void = console.log): Promise<ComparisonResults[]> {
-  const out = resolve(argv.out ?? defaultOut());
+  if (argv.resume !== undefined && argv.out !== undefined && resolve(argv.out) !== resolve(argv.resume)) {
+    throw new ConfigError("--resume", [`names ${argv.resume} but --out names ${argv.out}; give one folder (--resume continues the comparison in it)`]);
+  }
+  const out = resolve(argv.resume ?? argv.out ?? defaultOut());
   const rewards = argv.tiny ? (["digit"] as WorldTask[]) : parseRewards(argv.reward);
   const sizes = parseSizes(argv.sizes);
   await using bridge = await Bridge.start();
@@ -226,7 +248,9 @@ export const compareCommand: CommandModule<object, CompareArguments> = {
       .option("config", { type: "string", describe: "JSON file with comparison fields (methods, budget, seeds, lrsPerMethod, learningRates, trainer.<method>, trainPrompts, testPrompts, evaluation)" })
       .option("model", { type: "string", describe: "model folder in the ModelScope layout (default: the digit world's base)" })
       .option("tiny", { type: "boolean", describe: "the random-weight tiny model with a brightness reward and no judge (smoke test)" })
-      .option("eval-samples", { type: "number", describe: "final videos per prompt, for base and every run (default 2)" }) as unknown as Argv<CompareArguments>,
+      .option("eval-samples", { type: "number", describe: "final videos per prompt, for base and every run (default 2)" })
+      .option("captions", { type: "string", describe: "all: every world caption (default); task: only the task's own captions, where the base is weak (digit 5)" })
+      .option("resume", { type: "string", describe: "continue the comparison in this folder: finished runs are read back, the one in progress starts over" }) as unknown as Argv<CompareArguments>,
   handler: async (argv: ArgumentsCamelCase<CompareArguments>) => {
     await compareCommandLine(argv);
   },

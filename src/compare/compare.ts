@@ -1,9 +1,11 @@
 // VADER and the baselines side by side (docs/compare.md): from one loaded base model, each method
-// at each learning rate of its sweep and each seed trains its own named LoRA adapter on the same
-// reward, prompts and budget of reward queries; then the base and every adapter sample the same
+// trains its own named LoRA adapter per run on the same reward, prompts and budget of reward
+// queries: every learning rate of its sweep on the first seed, then the rate its held-out
+// validation samples chose on the other seeds. The base and every adapter then sample the same
 // final videos, scored by the reward and the judge. Writes results.json, table.md and curves.png
-// beside runs/<method>-lr<lr>-seed<seed>/.
-import { mkdirSync, writeFileSync } from "node:fs";
+// beside runs/<method>-lr<lr>-seed<seed>/; each finished run also leaves comparison-run.json there,
+// so that a stopped comparison resumes without redoing it.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { ConfigError, VaderError } from "../errors.js";
 import { videoAt } from "../model/video.js";
@@ -11,7 +13,7 @@ import type { Model } from "../model/model.js";
 import type { Reward } from "../reward/reward.js";
 import { Run } from "../run/run.js";
 import { CompareConfig, type CompareConfigInput } from "../specs/compare-config.js";
-import { COMPARISON_RESULTS_VERSION, ComparisonResults, type ComparisonRun, type SplitScores } from "../specs/comparison-results.js";
+import { COMPARISON_RESULTS_VERSION, ComparisonResults, ComparisonRun, type SplitScores } from "../specs/comparison-results.js";
 import type { StepMetrics } from "../specs/metrics.js";
 import type { TrainingMethod } from "../specs/trainers/methods.js";
 import { METHOD_LABELS, methodConfig, queriesPerStep, trainerFor, type MethodConfig } from "../trainer/by-method.js";
@@ -19,7 +21,8 @@ import { curveOf } from "./curve.js";
 import { scoreSamples } from "./final-samples.js";
 import { learningRateLabel, learningRateSweep } from "./learning-rates.js";
 import { plotComparison } from "./plot.js";
-import { summarize } from "./summary.js";
+import { queriesToMatch } from "./queries-to-match.js";
+import { chooseLearningRate, summarize } from "./summary.js";
 import { comparisonTable } from "./table.js";
 import { COMPARISON_TRAINER_DEFAULTS } from "./trainer-defaults.js";
 
@@ -32,7 +35,15 @@ export interface CompareOptions extends CompareConfigInput {
   signal?: AbortSignal;
   /** More fields for every run's config.json (the CLI records the job's model, so that `vader sample --lora RUN` reopens it). */
   runRecord?: Record<string, unknown>;
+  /**
+   * Continue a comparison in `out`: runs that finished (their comparison-run.json) are read back,
+   * not trained again; a run that was stopped part-way starts over.
+   */
+  resume?: boolean;
 }
+
+/** What a finished run leaves in its directory for `resume`. */
+export const COMPARISON_RUN_FILE = "comparison-run.json";
 
 interface MethodPlan {
   method: TrainingMethod;
@@ -55,7 +66,7 @@ function planOf(method: TrainingMethod, config: CompareConfig): MethodPlan {
 }
 
 export async function compare(model: Model, reward: Reward, options: CompareOptions): Promise<ComparisonResults> {
-  const { out, onProgress = () => undefined, signal, runRecord = {}, ...input } = options;
+  const { out, onProgress = () => undefined, signal, runRecord = {}, resume = false, ...input } = options;
   const parsed = CompareConfig.safeParse(input);
   if (!parsed.success) throw ConfigError.fromZod("comparison config", parsed.error);
   const config = parsed.data;
@@ -64,6 +75,7 @@ export async function compare(model: Model, reward: Reward, options: CompareOpti
   mkdirSync(join(directory, "runs"), { recursive: true });
   const bridge = model.bridge;
   const { base: fingerprint } = await model.fingerprint();
+  const validationSampling = { ...config.evaluation, ...config.validation };
 
   const scoreSplits = async (save?: Run): Promise<SplitScores> => {
     const train = await scoreSamples(model, reward, config.trainPrompts, config.evaluation);
@@ -80,49 +92,69 @@ export async function compare(model: Model, reward: Reward, options: CompareOpti
   onProgress(`base: train reward ${baseScores.train.reward.toFixed(4)}${baseScores.test ? `, test reward ${baseScores.test.reward.toFixed(4)}` : ""}`);
 
   const runs: ComparisonRun[] = [];
-  for (const plan of plans) {
-    for (const [rateIndex, lr] of plan.sweep.entries()) {
-      for (const seed of config.seeds) {
-        const name = `${plan.method}-lr${learningRateLabel(lr)}-seed${seed}`;
-        const adapter = `${plan.method}-lr${rateIndex}-seed${seed}`;
-        const runDirectory = join(directory, "runs", name);
-        await using trainer = trainerFor(plan.method, model, reward, { ...plan.config, lr, seed, adapter });
-        const run = await Run.create(bridge, runDirectory, {
-          ...runRecord,
-          method: plan.method,
-          reward: reward.spec,
-          trainer: trainer.config,
-          steps: plan.steps,
-          budget: config.budget,
-          prompts: config.trainPrompts,
-          comparison: directory,
-        });
-        const history: StepMetrics[] = [];
-        const fitting = trainer.fit({ prompts: config.trainPrompts, steps: plan.steps, runDirectory, ...(signal ? { signal } : {}) });
-        for await (const metrics of fitting) {
-          history.push(metrics);
-          onProgress(`${name} step ${metrics.step}/${plan.steps}: ${metrics.rewardQueries} queries, reward ${metrics.reward.mean.toFixed(4)}`);
-        }
-        await fitting.result;
-        await model.setAdapter(adapter);
-        const final = await scoreSplits(run);
-        await run.saveEvaluation({ final });
-        const last = history[history.length - 1];
-        runs.push({
-          method: plan.method,
-          lr,
-          seed,
-          adapter,
-          runDirectory: relative(directory, runDirectory),
-          steps: history.length,
-          rewardQueries: last?.rewardQueries ?? 0,
-          trainer: trainer.config,
-          curve: curveOf(history),
-          final,
-        });
-        onProgress(`${name}: final train reward ${final.train.reward.toFixed(4)}${final.test ? `, test reward ${final.test.reward.toFixed(4)}` : ""}`);
-      }
+  const runOne = async (plan: MethodPlan, lr: number, seed: number): Promise<ComparisonRun> => {
+    const name = `${plan.method}-lr${learningRateLabel(lr)}-seed${seed}`;
+    const adapter = `${plan.method}-lr${plan.sweep.indexOf(lr)}-seed${seed}`;
+    const runDirectory = join(directory, "runs", name);
+    const finished = join(runDirectory, COMPARISON_RUN_FILE);
+    if (resume && existsSync(finished)) {
+      onProgress(`${name}: finished earlier, read from ${relative(process.cwd(), finished)}`);
+      return ComparisonRun.parse(JSON.parse(readFileSync(finished, "utf8")));
     }
+    if (resume) rmSync(runDirectory, { recursive: true, force: true }); // stopped part-way: start it over
+    await using trainer = trainerFor(plan.method, model, reward, { ...plan.config, lr, seed, adapter });
+    const run = await Run.create(bridge, runDirectory, {
+      ...runRecord,
+      method: plan.method,
+      reward: reward.spec,
+      trainer: trainer.config,
+      steps: plan.steps,
+      budget: config.budget,
+      prompts: config.trainPrompts,
+      comparison: directory,
+    });
+    const history: StepMetrics[] = [];
+    const fitting = trainer.fit({ prompts: config.trainPrompts, steps: plan.steps, runDirectory, ...(signal ? { signal } : {}) });
+    for await (const metrics of fitting) {
+      history.push(metrics);
+      onProgress(`${name} step ${metrics.step}/${plan.steps}: ${metrics.rewardQueries} queries, reward ${metrics.reward.mean.toFixed(4)}`);
+    }
+    await fitting.result;
+    await model.setAdapter(adapter);
+    const final = await scoreSplits(run);
+    const validation = (await scoreSamples(model, reward, config.trainPrompts, validationSampling)).score;
+    await run.saveEvaluation({ final, validation });
+    const last = history[history.length - 1];
+    const record = ComparisonRun.parse({
+      method: plan.method,
+      lr,
+      seed,
+      adapter,
+      runDirectory: relative(directory, runDirectory),
+      steps: history.length,
+      rewardQueries: last?.rewardQueries ?? 0,
+      trainer: trainer.config,
+      curve: curveOf(history),
+      final,
+      validation,
+      peakMemoryBytes: Math.max(0, ...history.map((metrics) => metrics.peakMemoryBytes)),
+    } satisfies ComparisonRun);
+    writeFileSync(finished, `${JSON.stringify(record, null, 2)}\n`);
+    onProgress(
+      `${name}: final train reward ${final.train.reward.toFixed(4)}${final.test ? `, test reward ${final.test.reward.toFixed(4)}` : ""}, validation reward ${validation.reward.toFixed(4)}`,
+    );
+    return record;
+  };
+
+  const [firstSeed, ...otherSeeds] = config.seeds as [number, ...number[]];
+  for (const plan of plans) {
+    // The whole sweep on the first seed; the held-out validation samples choose the rate the other seeds run.
+    const sweepRuns: ComparisonRun[] = [];
+    for (const lr of plan.sweep) sweepRuns.push(await runOne(plan, lr, firstSeed));
+    runs.push(...sweepRuns);
+    const { lr: chosen } = chooseLearningRate(sweepRuns);
+    if (plan.sweep.length > 1) onProgress(`${METHOD_LABELS[plan.method]}: lr ${learningRateLabel(chosen)} chosen on validation samples`);
+    for (const seed of otherSeeds) runs.push(await runOne(plan, chosen, seed));
   }
   await model.setAdapter(null);
   if ((await model.fingerprint()).base !== fingerprint) {
@@ -130,6 +162,7 @@ export async function compare(model: Model, reward: Reward, options: CompareOpti
   }
 
   const { handle: _handle, adapters: _adapters, activeAdapter: _active, ...modelDescription } = model.info;
+  const summary = summarize(config.methods, runs, baseScores, reward.spec);
   const results = ComparisonResults.parse({
     version: COMPARISON_RESULTS_VERSION,
     createdAt: new Date().toISOString(),
@@ -142,9 +175,11 @@ export async function compare(model: Model, reward: Reward, options: CompareOpti
     sweep: Object.fromEntries(plans.map((plan) => [plan.method, plan.sweep])),
     prompts: { train: config.trainPrompts, test: config.testPrompts },
     evaluation: config.evaluation,
+    validation: config.validation,
     baseScores,
     runs,
-    summary: summarize(config.methods, runs, baseScores, reward.spec),
+    summary,
+    queriesToMatch: config.methods.includes("vader") ? queriesToMatch(runs, summary) : null,
     files: { table: "table.md", plot: "curves.png" },
   } satisfies ComparisonResults);
   writeFileSync(join(directory, "results.json"), `${JSON.stringify(results, null, 2)}\n`);

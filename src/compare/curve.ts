@@ -18,3 +18,16 @@ export function curveOf(history: StepMetrics[]): CurvePoint[] {
     };
   });
 }
+
+/** The trailing mean over up to `window` points (plots.moving_mean in Python draws the same line). */
+export function trailingMean(values: number[], window: number): number[] {
+  return values.map((_, index) => {
+    const slice = values.slice(Math.max(0, index - window + 1), index + 1);
+    return slice.reduce((sum, value) => sum + value, 0) / slice.length;
+  });
+}
+
+/** The window the figures smooth a curve of `points` steps with: an eighth of the run. */
+export function smoothingWindow(points: number): number {
+  return Math.max(1, Math.floor(points / 8));
+}

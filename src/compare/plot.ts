@@ -1,5 +1,6 @@
 // The comparison figures as PNG, drawn in Python with matplotlib (bridge methods plot.comparison and
-// plot.finalBySize): training curves of each method at its chosen learning rate (a line per seed),
+// plot.finalBySize): training curves of each method at its chosen learning rate (the mean over
+// seeds, with a band from the lowest to the highest seed),
 // one column per reward (the paper's Figure 7); and each method's final reward against the frame
 // size (the paper's Figure 4).
 import type { ComparisonResults } from "../specs/comparison-results.js";
@@ -7,17 +8,24 @@ import type { BridgeClient } from "../transport/bridge-client.js";
 import { METHOD_LABELS } from "../trainer/by-method.js";
 import { learningRateLabel } from "./learning-rates.js";
 
+/** A line per method at its chosen learning rate: the seeds' curves step by step (the figure draws their mean and a band). */
 function curvePanel(results: ComparisonResults) {
-  const chosen = new Map(results.summary.map((summary) => [summary.method, summary.lr]));
-  const series = results.runs
-    .filter((run) => chosen.get(run.method) === run.lr)
-    .map((run) => ({
-      label: `${METHOD_LABELS[run.method]} lr ${learningRateLabel(run.lr)} seed ${run.seed}`,
-      group: run.method,
-      rewardQueries: run.curve.map((point) => point.rewardQueries),
-      cpuSeconds: run.curve.map((point) => point.cpuSeconds),
-      rewardMean: run.curve.map((point) => point.rewardMean),
-    }));
+  const series = results.summary.flatMap((summary) => {
+    const runs = results.runs.filter((run) => run.method === summary.method && run.lr === summary.lr);
+    const steps = Math.min(...runs.map((run) => run.curve.length));
+    if (runs.length === 0 || !Number.isFinite(steps)) return [];
+    const meanOver = (value: (index: number, run: (typeof runs)[number]) => number) =>
+      Array.from({ length: steps }, (_, index) => runs.reduce((sum, run) => sum + value(index, run), 0) / runs.length);
+    return [
+      {
+        label: `${METHOD_LABELS[summary.method]} lr ${learningRateLabel(summary.lr)}, ${runs.length} seed${runs.length > 1 ? "s" : ""}`,
+        group: summary.method,
+        rewardQueries: runs[0]?.curve.slice(0, steps).map((point) => point.rewardQueries) ?? [],
+        cpuSeconds: meanOver((index, run) => run.curve[index]?.cpuSeconds ?? 0),
+        rewardMeanBySeed: runs.map((run) => run.curve.slice(0, steps).map((point) => point.rewardMean)),
+      },
+    ];
+  });
   return { title: `reward ${results.rewardName}`, series };
 }
 

@@ -1,6 +1,7 @@
-// Per method: the learning rate whose final train reward (mean over seeds) was highest, its scores,
-// and whether its reward rose while the judge's measure of the task did not (reward hacking).
-import type { ComparisonRun, MethodSummary, SampleScore, SplitScores } from "../specs/comparison-results.js";
+// Per method: the learning rate chosen on held-out validation samples, the mean and spread over
+// seeds of its final scores, every judge measure that fell against the base, and whether its reward
+// rose while the judge's measure of the task did not (reward hacking).
+import type { ComparisonRun, JudgeFall, MethodSummary, SampleScore, ScoreSpread, SplitScores } from "../specs/comparison-results.js";
 import type { RewardSpec } from "../specs/reward-spec.js";
 import type { TrainingMethod } from "../specs/trainers/methods.js";
 
@@ -8,18 +9,38 @@ import type { TrainingMethod } from "../specs/trainers/methods.js";
 export const REWARD_RISE = 0.01;
 
 /**
+ * A judge measure this far below the base's (a fraction: 5 percentage points) is a fall. The final
+ * samples of the base and of every run share prompts and seeds, so the difference is the training's.
+ */
+export const JUDGE_FALL = 0.05;
+
+/** How a judge measure is named in tables and messages. */
+export const MEASURE_LABELS = { digitAccuracy: "prompted digit", directionAccuracy: "prompted direction" } as const;
+
+/**
  * What the judge must show for each digit-world reward: the prompted digit or direction more often
  * than the base ("rise"), or, for removal, the prompted digit still as often ("hold": emptying the
- * canvas would also remove the named digit).
+ * canvas would also remove the named digit). `caveat` says what a task's table can and cannot show.
  */
-export const JUDGED_TASKS: Record<string, { measure: "digitAccuracy" | "directionAccuracy"; must: "rise" | "hold" }> = {
+export const JUDGED_TASKS: Record<string, { measure: "digitAccuracy" | "directionAccuracy"; must: "rise" | "hold"; caveat?: string }> = {
   digit: { measure: "digitAccuracy", must: "rise" },
-  motion: { measure: "directionAccuracy", must: "rise" },
+  motion: {
+    measure: "directionAccuracy",
+    must: "rise",
+    caveat:
+      "The base already moves the prompted way in (nearly) every clip, so the motion reward is saturated: this table measures what training breaks (the judge's digit), not what it can add.",
+  },
   removal: { measure: "digitAccuracy", must: "hold" },
 };
 
-function meanOf(values: number[]): number {
+export function meanOf(values: number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+
+/** Population standard deviation (0 for one value). */
+export function spreadOf(values: number[]): number {
+  const mean = meanOf(values);
+  return Math.sqrt(meanOf(values.map((value) => (value - mean) ** 2)));
 }
 
 function meanScore(scores: SampleScore[]): SampleScore {
@@ -37,12 +58,23 @@ function meanScore(scores: SampleScore[]): SampleScore {
   };
 }
 
-function meanSplits(runs: ComparisonRun[]): SplitScores {
-  const tests = runs.map((run) => run.final.test);
+function scoreSpread(scores: SampleScore[]): ScoreSpread {
+  const judged = scores.every((score) => score.judge !== null);
   return {
-    train: meanScore(runs.map((run) => run.final.train)),
-    test: tests.every((test) => test !== null) ? meanScore(tests as SampleScore[]) : null,
+    reward: spreadOf(scores.map((score) => score.reward)),
+    digitAccuracy: judged ? spreadOf(scores.map((score) => score.judge?.digitAccuracy ?? 0)) : null,
+    directionAccuracy: judged ? spreadOf(scores.map((score) => score.judge?.directionAccuracy ?? 0)) : null,
   };
+}
+
+function testScores(runs: ComparisonRun[]): SampleScore[] | null {
+  const tests = runs.map((run) => run.final.test);
+  return tests.every((test) => test !== null) ? (tests as SampleScore[]) : null;
+}
+
+export function meanSplits(runs: ComparisonRun[]): SplitScores {
+  const tests = testScores(runs);
+  return { train: meanScore(runs.map((run) => run.final.train)), test: tests ? meanScore(tests) : null };
 }
 
 /** True/false where the judge measures this reward's task, null otherwise. */
@@ -54,23 +86,59 @@ export function rewardHacked(reward: RewardSpec, base: SampleScore, trained: Sam
   return rewardRose && (task.must === "rise" ? judgeGain <= 0 : judgeGain < 0);
 }
 
+/** Every judge measure, on every split, that fell more than JUDGE_FALL below the base's. */
+export function judgeFalls(base: SplitScores, trained: SplitScores): JudgeFall[] {
+  const falls: JudgeFall[] = [];
+  for (const split of ["train", "test"] as const) {
+    const before = base[split]?.judge;
+    const after = trained[split]?.judge;
+    if (!before || !after) continue;
+    for (const measure of ["digitAccuracy", "directionAccuracy"] as const) {
+      if (before[measure] - after[measure] > JUDGE_FALL) falls.push({ split, measure, base: before[measure], trained: after[measure] });
+    }
+  }
+  return falls;
+}
+
+/**
+ * The method's learning rate: the best mean validation reward over the seeds that every rate ran
+ * (the comparison runs the whole sweep on its first seed). Results written before validation
+ * samples existed fall back to the train reward, and say so (`selectedOn: "train"`).
+ */
+export function chooseLearningRate(runs: ComparisonRun[]): { lr: number; selectedOn: "validation" | "train" } {
+  const rates = [...new Set(runs.map((run) => run.lr))];
+  const seedsOfRate = rates.map((lr) => new Set(runs.filter((run) => run.lr === lr).map((run) => run.seed)));
+  const sharedSeeds = [...(seedsOfRate[0] ?? [])].filter((seed) => seedsOfRate.every((seeds) => seeds.has(seed)));
+  const validated = runs.every((run) => run.validation !== null);
+  const scoreOf = (lr: number) => {
+    const candidates = runs.filter((run) => run.lr === lr && sharedSeeds.includes(run.seed));
+    return meanOf(candidates.map((run) => (validated ? (run.validation as SampleScore).reward : run.final.train.reward)));
+  };
+  const lr = rates.reduce((best, candidate) => (scoreOf(candidate) > scoreOf(best) ? candidate : best));
+  return { lr, selectedOn: validated ? "validation" : "train" };
+}
+
+export function summarizeMethod(method: TrainingMethod, runs: ComparisonRun[], base: SplitScores, reward: RewardSpec): MethodSummary {
+  const ofMethod = runs.filter((run) => run.method === method);
+  const { lr, selectedOn } = chooseLearningRate(ofMethod);
+  const chosen = ofMethod.filter((run) => run.lr === lr);
+  const final = meanSplits(chosen);
+  const tests = testScores(chosen);
+  const lastPoints = chosen.map((run) => run.curve[run.curve.length - 1]);
+  return {
+    method,
+    lr,
+    selectedOn,
+    final,
+    seeds: chosen.length,
+    spread: { train: scoreSpread(chosen.map((run) => run.final.train)), test: tests ? scoreSpread(tests) : null },
+    rewardQueries: Math.max(...chosen.map((run) => run.rewardQueries)),
+    cpuSeconds: meanOf(lastPoints.map((point) => point?.cpuSeconds ?? 0)),
+    rewardHacking: rewardHacked(reward, base.train, final.train),
+    judgeFalls: judgeFalls(base, final),
+  };
+}
+
 export function summarize(methods: TrainingMethod[], runs: ComparisonRun[], base: SplitScores, reward: RewardSpec): MethodSummary[] {
-  return methods.map((method) => {
-    const ofMethod = runs.filter((run) => run.method === method);
-    const rates = [...new Set(ofMethod.map((run) => run.lr))];
-    const byRate = rates.map((lr) => ({ lr, runs: ofMethod.filter((run) => run.lr === lr) }));
-    const best = byRate.reduce((winner, candidate) =>
-      meanSplits(candidate.runs).train.reward > meanSplits(winner.runs).train.reward ? candidate : winner,
-    );
-    const final = meanSplits(best.runs);
-    const lastPoints = best.runs.map((run) => run.curve[run.curve.length - 1]);
-    return {
-      method,
-      lr: best.lr,
-      final,
-      rewardQueries: Math.max(...best.runs.map((run) => run.rewardQueries)),
-      cpuSeconds: meanOf(lastPoints.map((point) => point?.cpuSeconds ?? 0)),
-      rewardHacking: rewardHacked(reward, base.train, final.train),
-    };
-  });
+  return methods.map((method) => summarizeMethod(method, runs, base, reward));
 }

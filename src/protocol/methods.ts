@@ -107,7 +107,8 @@ export const METHODS = {
   },
   /**
    * Draws training curves as one PNG (matplotlib, Agg), one column per panel (a reward): reward mean
-   * against reward queries (top) and against CPU seconds (bottom), a line per series, one colour per group.
+   * against reward queries (top) and against CPU seconds (bottom), a line per series (the mean of
+   * its seeds' curves, with a band from the lowest to the highest), one colour per group.
    */
   "plot.comparison": {
     params: figureParams({
@@ -118,7 +119,8 @@ export const METHODS = {
             group: z.string().min(1),
             rewardQueries: z.array(z.number().nonnegative()).min(1),
             cpuSeconds: z.array(z.number().nonnegative()).min(1),
-            rewardMean: z.array(z.number()).min(1),
+            /** Each seed's reward mean per step. */
+            rewardMeanBySeed: z.array(z.array(z.number()).min(1)).min(1, { error: "must hold at least one seed's curve" }),
           }),
         )
         .min(1, { error: "must hold at least one series" }),

@@ -35,8 +35,26 @@ export const CompareConfig = z
         judge: z.boolean().default(true),
       })
       .default({ samplesPerPrompt: 2, seed: 4321, scheduler: { name: "ddim", steps: 20, eta: 0 }, guidanceScale: 3, judge: true }),
+    /**
+     * Held-out samples that choose each method's learning rate: the train prompts sampled with
+     * another seed (the evaluation's sampler and guidance), so the samples the table reports never
+     * choose anything.
+     */
+    validation: z
+      .strictObject({
+        samplesPerPrompt: wholeNumber(1, 64).default(1),
+        seed: wholeNumber(0, 2 ** 31 - 1).default(8765),
+      })
+      .default({ samplesPerPrompt: 1, seed: 8765 }),
   })
   .superRefine((config, context) => {
+    if (config.validation.seed === config.evaluation.seed) {
+      context.addIssue({
+        code: "custom",
+        path: ["validation", "seed"],
+        message: `must differ from evaluation.seed (both ${config.evaluation.seed}): the samples that choose a learning rate must not be the ones reported`,
+      });
+    }
     for (const method of Object.keys(config.learningRates)) {
       if (!config.methods.includes(method as TrainingMethod)) {
         context.addIssue({ code: "custom", path: ["learningRates", method], message: `is a sweep for ${method}, which is not in methods (${config.methods.join(", ")}); add it to methods or drop the sweep` });

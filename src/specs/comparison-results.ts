@@ -4,7 +4,8 @@ import { RewardSpecSchema } from "./reward-spec.js";
 import { SchedulerConfig } from "./scheduler-config.js";
 import { TrainingMethodName } from "./trainers/methods.js";
 
-export const COMPARISON_RESULTS_VERSION = 1;
+/** 2: runs carry their validation scores and peak memory; summaries their selection rule, seed spread and judge falls. */
+export const COMPARISON_RESULTS_VERSION = 2;
 
 /** The digit world's judge on a set of final samples. */
 export const JudgeScore = z.strictObject({
@@ -56,15 +57,41 @@ export const ComparisonRun = z.strictObject({
   trainer: z.record(z.string(), z.unknown()),
   curve: z.array(CurvePoint).min(1),
   final: SplitScores,
+  /** The held-out samples that choose the learning rate (train prompts, the validation seed); null in results written before they existed. */
+  validation: SampleScore.nullable(),
+  /** Peak memory of the run (resident set on the CPU, allocated on CUDA), reset when its trainer was built; null before it was recorded. */
+  peakMemoryBytes: z.number().nonnegative().nullable(),
 });
 export type ComparisonRun = z.output<typeof ComparisonRun>;
 
-/** A method at the learning rate whose final train reward (mean over seeds) was highest. */
+/** The spread over seeds of one split's final scores (population std; 0 with one seed). */
+export const ScoreSpread = z.strictObject({
+  reward: z.number().nonnegative(),
+  digitAccuracy: z.number().nonnegative().nullable(),
+  directionAccuracy: z.number().nonnegative().nullable(),
+});
+export type ScoreSpread = z.output<typeof ScoreSpread>;
+
+/** A judge measure that fell against the base on the same prompts and seeds, by more than the comparison's margin. */
+export const JudgeFall = z.strictObject({
+  split: z.enum(["train", "test"]),
+  measure: z.enum(["digitAccuracy", "directionAccuracy"]),
+  base: z.number(),
+  trained: z.number(),
+});
+export type JudgeFall = z.output<typeof JudgeFall>;
+
+/** A method at its chosen learning rate. */
 export const MethodSummary = z.strictObject({
   method: TrainingMethodName,
   lr: z.number().positive(),
+  /** What chose the lr: the held-out validation samples, or (results written before they existed) the reported train samples. */
+  selectedOn: z.enum(["validation", "train"]),
   /** Means over seeds of the runs at that lr. */
   final: SplitScores,
+  /** The seeds behind those means and their spread. */
+  seeds: z.number().int().positive(),
+  spread: z.strictObject({ train: ScoreSpread, test: ScoreSpread.nullable() }),
   rewardQueries: z.number().int().positive(),
   cpuSeconds: z.number().nonnegative(),
   /**
@@ -72,8 +99,22 @@ export const MethodSummary = z.strictObject({
    * (docs/compare.md); null without the judge or for a reward the judge does not measure.
    */
   rewardHacking: z.boolean().nullable(),
+  /** Every judge measure that fell against the base (any split, whatever the reward did); empty when none did or without the judge. */
+  judgeFalls: z.array(JudgeFall),
 });
 export type MethodSummary = z.output<typeof MethodSummary>;
+
+/**
+ * The paper's sample-efficiency reading, from the training curves (mean over seeds, trailing mean):
+ * the reward queries each method needed to reach the reference method's final level; null where it
+ * did not within its budget.
+ */
+export const QueriesToMatch = z.strictObject({
+  reference: TrainingMethodName,
+  level: z.number(),
+  queries: z.partialRecord(TrainingMethodName, z.number().int().positive().nullable()),
+});
+export type QueriesToMatch = z.output<typeof QueriesToMatch>;
 
 export const ComparisonResults = z.strictObject({
   version: z.literal(COMPARISON_RESULTS_VERSION),
@@ -96,10 +137,14 @@ export const ComparisonResults = z.strictObject({
     guidanceScale: z.number(),
     judge: z.boolean(),
   }),
+  /** The held-out samples that chose each learning rate; null in results written before they existed. */
+  validation: z.strictObject({ samplesPerPrompt: z.number().int().positive(), seed: z.number().int().nonnegative() }).nullable(),
   /** The base model's final samples (no adapter), the row every method is measured against. */
   baseScores: SplitScores,
   runs: z.array(ComparisonRun).min(1),
   summary: z.array(MethodSummary).min(1),
+  /** Null without VADER among the methods. */
+  queriesToMatch: QueriesToMatch.nullable(),
   /** The comparison's own files, relative to its folder. */
   files: z.strictObject({ table: z.string(), plot: z.string() }),
 });

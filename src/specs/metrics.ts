@@ -39,5 +39,5 @@ export const GrpoStepMetrics = stepMetricsWith({ ...policyGradientDetails, klToR
 export type GrpoStepMetrics = z.output<typeof GrpoStepMetrics>;
 
 /** Diffusion-DPO: the share of pairs the model ranks like the reward relative to the reference (ties half), and the reward's winner-loser gap. */
-export const DpoStepMetrics = stepMetricsWith({ implicitAccuracy: z.number().min(0).max(1), rewardGap: z.number().nonnegative() });
+export const DpoStepMetrics = stepMetricsWith({ implicitAccuracy: z.number().min(0).max(1), rewardGap: z.number().nonnegative(), pairsTrained: z.number().int().nonnegative() });
 export type DpoStepMetrics = z.output<typeof DpoStepMetrics>;

@@ -49,7 +49,7 @@ describe("the baselines through the bridge", () => {
       ["approxKl", "clipFraction", "klToReference"],
       ["approxKl", "clipFraction", "klToReference"],
     ]);
-    expect(runs.dpo?.history.map((step) => Object.keys(step.details).sort())).toEqual([["implicitAccuracy", "rewardGap"], ["implicitAccuracy", "rewardGap"]]);
+    expect(runs.dpo?.history.map((step) => Object.keys(step.details).sort())).toEqual([["implicitAccuracy", "pairsTrained", "rewardGap"], ["implicitAccuracy", "pairsTrained", "rewardGap"]]);
     for (const { history } of Object.values(runs)) {
       expect(history.map((step) => step.step)).toEqual([1, 2]);
       for (const step of history) {

@@ -11,6 +11,10 @@ Each pair is noised to one random t with one shared noise, and the loss is the p
 where the reference is the same model with its LoRA off (`model.adapters_disabled()`) and the
 target e is what the model predicts (noise, velocity or sample, per its noise schedule). While
 the LoRA is still zero, model and reference agree and the loss is exactly log 2.
+
+A pair whose reward gap is below `min_reward_gap` is a tie (a saturated reward scores every video
+about the same): it is skipped rather than trained toward an arbitrary winner. A step whose pairs
+are all ties takes no update.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ class DpoTrainer(Trainer):
         prompts_per_step: int
         samples_per_prompt: int
         beta: float
+        min_reward_gap: float
         checkpointing: bool
 
     def __init__(self, model: VideoModel, reward: Reward, config: "DpoTrainer.Config", where: tuple = ("config",)):
@@ -69,17 +74,20 @@ class DpoTrainer(Trainer):
             pairs.append(pair)
             rewards.append(scores)
         self.optimizer.zero_grad(set_to_none=True)
+        trained = [pair for pair in pairs if pair.reward_gap >= self.config.min_reward_gap]
         losses, preferred = [], []
-        for pair in pairs:
+        for pair in trained:
             loss, margin = self._pair_loss(pair)
-            (loss / len(pairs)).backward()
+            (loss / len(trained)).backward()
             losses.append(loss.item())
             preferred.append(1.0 if margin > 0 else 0.5 if margin == 0 else 0.0)
-        grad_norm = self.apply_gradients(self.parameters, self.config.max_grad_norm)
-        return StepOutcome(loss=sum(losses) / len(losses), grad_norm=grad_norm, rewards=torch.cat(rewards), details={
-            # The share of pairs the model already ranks like the reward, relative to the reference (ties count half).
-            "implicitAccuracy": sum(preferred) / len(preferred),
+        grad_norm = self.apply_gradients(self.parameters, self.config.max_grad_norm) if trained else 0.0
+        return StepOutcome(loss=sum(losses) / len(losses) if trained else 0.0, grad_norm=grad_norm, rewards=torch.cat(rewards), details={
+            # The share of trained pairs the model already ranks like the reward, relative to the reference (ties count half).
+            "implicitAccuracy": sum(preferred) / len(preferred) if trained else 0.5,
             "rewardGap": sum(pair.reward_gap for pair in pairs) / len(pairs),
+            # Pairs whose reward gap cleared min_reward_gap (the others were ties, skipped).
+            "pairsTrained": float(len(trained)),
         })
 
     def _ranked_pair(self, prompt: str) -> tuple[PreferencePair, torch.Tensor]:

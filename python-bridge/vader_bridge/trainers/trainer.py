@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from ..device import peak_memory_bytes
+from ..device import peak_memory_bytes, reset_peak_memory
 from ..models.contract import AdapterSettings, VideoModel
 from ..rewards import Reward
 
@@ -70,6 +70,7 @@ class Trainer(ABC):
         self.reward_queries = 0
         self.optimizer: torch.optim.Optimizer | None = None
         self.adapter: str | None = None  # set by train_adapter
+        reset_peak_memory(model.device)  # peakMemoryBytes is this trainer's, not an earlier run's in the same process
 
     @abstractmethod
     def train_step(self, prompts: list[str]) -> StepOutcome:

@@ -17,6 +17,11 @@ export const DpoTrainerConfig = z.strictObject({
   samplesPerPrompt: wholeNumber(2, 256).default(2),
   /** The KL weight beta: larger keeps the model closer to the reference. */
   beta: z.number().positive({ error: (issue) => `must be positive (got ${String(issue.input)})` }).default(5000),
+  /**
+   * Pairs whose reward gap (winner minus loser) is below this are ties and are skipped: a saturated
+   * reward would otherwise train toward arbitrary winners. 0 trains on every pair.
+   */
+  minRewardGap: z.number().nonnegative({ error: (issue) => `must be 0 or more (got ${String(issue.input)})` }).default(1e-3),
   /** Gradient checkpointing of the denoiser in the loss's forward pass. */
   checkpointing: z.boolean().default(false),
 });
