@@ -17,17 +17,21 @@ export {
   type DpoTrainerOptions,
   type GrpoTrainer,
   type GrpoTrainerOptions,
+  type OptionsOf,
+  type TrainerOf,
   type TrainerOptions,
   type VaderTrainer,
   type VaderTrainerOptions,
 } from "./trainer/trainer.js";
 export { RemoteTrainer, type FitResult, type FitRun } from "./trainer/remote-trainer.js";
 export { FitOptions } from "./specs/fit-options.js";
-export { DdpoStepMetrics, DpoStepMetrics, GrpoStepMetrics, StepMetrics, VaderStepMetrics, stepMetricsWith } from "./specs/metrics.js";
-export { VaderTrainerConfig } from "./specs/trainers/vader-config.js";
-export { DdpoTrainerConfig } from "./specs/trainers/ddpo-config.js";
-export { DpoTrainerConfig } from "./specs/trainers/dpo-config.js";
-export { GrpoTrainerConfig } from "./specs/trainers/grpo-config.js";
+export { StepMetrics, stepMetricsWith } from "./specs/metrics.js";
+export { VADER, VaderStepMetrics, VaderTrainerConfig } from "./specs/trainers/vader-config.js";
+export { DDPO, DdpoStepMetrics, DdpoTrainerConfig } from "./specs/trainers/ddpo-config.js";
+export { DPO, DpoStepMetrics, DpoTrainerConfig } from "./specs/trainers/dpo-config.js";
+export { GRPO, GrpoStepMetrics, GrpoTrainerConfig } from "./specs/trainers/grpo-config.js";
+export { TRAINERS } from "./specs/trainers/registry.js";
+export { COMPARISON_QUERIES_PER_STEP, defineTrainer, type TrainerSpec } from "./specs/trainers/trainer-spec.js";
 export { ModelInfo } from "./specs/model-config.js";
 export { Run } from "./run/run.js";
 export { WORLD_BASE_DIRECTORY, WORLD_SAMPLING } from "./world/world-defaults.js";

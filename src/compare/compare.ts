@@ -16,7 +16,7 @@ import { CompareConfig, type CompareConfigInput } from "../specs/compare-config.
 import { COMPARISON_RESULTS_VERSION, ComparisonResults, ComparisonRun, type SplitScores } from "../specs/comparison-results.js";
 import type { StepMetrics } from "../specs/metrics.js";
 import type { TrainingMethod } from "../specs/trainers/methods.js";
-import { METHOD_LABELS, methodConfig, queriesPerStep, trainerFor, type MethodConfig } from "../trainer/by-method.js";
+import { comparisonDefaults, METHOD_LABELS, methodConfig, queriesPerStep, trainerFor, type MethodConfig } from "../trainer/by-method.js";
 import { curveOf } from "./curve.js";
 import { scoreSamples } from "./final-samples.js";
 import { learningRateLabel, learningRateSweep } from "./learning-rates.js";
@@ -24,7 +24,6 @@ import { plotComparison } from "./plot.js";
 import { queriesToMatch } from "./queries-to-match.js";
 import { chooseLearningRate, summarize } from "./summary.js";
 import { comparisonTable } from "./table.js";
-import { COMPARISON_TRAINER_DEFAULTS } from "./trainer-defaults.js";
 
 export interface CompareOptions extends CompareConfigInput {
   /** The comparison's folder: results.json, table.md, curves.png and runs/. */
@@ -54,7 +53,7 @@ interface MethodPlan {
 
 /** Each method's config, sweep and step count, checked before anything trains. */
 function planOf(method: TrainingMethod, config: CompareConfig): MethodPlan {
-  const resolved = methodConfig(method, { ...COMPARISON_TRAINER_DEFAULTS[method], ...config.trainer[method] }, `comparison trainer config of ${method} (trainer.${method})`);
+  const resolved = methodConfig(method, { ...comparisonDefaults(method), ...config.trainer[method] }, `comparison trainer config of ${method} (trainer.${method})`);
   const perStep = queriesPerStep(method, resolved);
   const steps = Math.floor(config.budget / perStep);
   if (steps < 1) {

@@ -4,10 +4,10 @@
 import { DdimOptions } from "../specs/scheduler-config.js";
 import { TextToVideoTinyOptions } from "./model-config.js";
 import { BrightnessOptions, DigitOptions, MotionOptions, NoOptions, RemovalOptions, TestingExceptionOptions } from "./reward-options.js";
-import { DdpoTrainerConfig } from "./trainers/ddpo-config.js";
-import { DpoTrainerConfig } from "./trainers/dpo-config.js";
-import { GrpoTrainerConfig } from "./trainers/grpo-config.js";
-import { VaderTrainerConfig } from "./trainers/vader-config.js";
+import { TRAINERS } from "./trainers/registry.js";
+
+type TrainerConfigs = { [Name in keyof typeof TRAINERS]: (typeof TRAINERS)[Name]["config"] };
+const trainerConfigs = Object.fromEntries(Object.entries(TRAINERS).map(([name, spec]) => [name, spec.config])) as TrainerConfigs;
 
 export const IMPLEMENTATIONS = {
   /** A family's schema is the options of its tiny (random-weight) model. */
@@ -26,7 +26,8 @@ export const IMPLEMENTATIONS = {
     /** Raises on purpose, for tests of error paths. */
     "testing-exception": TestingExceptionOptions,
   },
-  trainer: { vader: VaderTrainerConfig, ddpo: DdpoTrainerConfig, dpo: DpoTrainerConfig, grpo: GrpoTrainerConfig },
+  /** Each trainer's spec file declares its config (src/specs/trainers/registry.ts lists them). */
+  trainer: trainerConfigs,
 } as const;
 
 export type ImplementationKind = keyof typeof IMPLEMENTATIONS;

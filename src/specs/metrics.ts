@@ -23,21 +23,3 @@ export type StepMetrics = z.output<typeof StepMetrics>;
 
 /** A step of an algorithm with `details` of the given shape. */
 export const stepMetricsWith = <Details extends z.ZodRawShape>(details: Details) => z.strictObject({ ...core, details: z.strictObject(details) });
-
-/** VADER's own part: how many denoising steps the gradient went through (the mean over micro-batches in "rand" mode). */
-export const VaderStepMetrics = stepMetricsWith({ backpropSteps: z.number().positive() });
-export type VaderStepMetrics = z.output<typeof VaderStepMetrics>;
-
-/** What PPO on the denoising chain reports (DDPO, GRPO): 0.5 E[(log ratio)^2] and the share of clipped ratios, over a step's updates. */
-const policyGradientDetails = { approxKl: z.number().nonnegative(), clipFraction: z.number().min(0).max(1) };
-
-export const DdpoStepMetrics = stepMetricsWith(policyGradientDetails);
-export type DdpoStepMetrics = z.output<typeof DdpoStepMetrics>;
-
-/** GRPO adds the mean KL to the reference model per trained step, when its coefficient is above 0. */
-export const GrpoStepMetrics = stepMetricsWith({ ...policyGradientDetails, klToReference: z.number().nonnegative().optional() });
-export type GrpoStepMetrics = z.output<typeof GrpoStepMetrics>;
-
-/** Diffusion-DPO: the share of pairs the model ranks like the reward relative to the reference (ties half), and the reward's winner-loser gap. */
-export const DpoStepMetrics = stepMetricsWith({ implicitAccuracy: z.number().min(0).max(1), rewardGap: z.number().nonnegative(), pairsTrained: z.number().int().nonnegative() });
-export type DpoStepMetrics = z.output<typeof DpoStepMetrics>;

@@ -1,34 +1,30 @@
 // A trainer picked by its method's name (`vader train --method`, `compare`): the config is checked
-// by that method's own schema, and each method says how many reward queries one step spends.
+// by that method's own schema, and each method's spec says how many reward queries one step spends.
 import type { z } from "zod";
 import { ConfigError } from "../errors.js";
 import type { Model } from "../model/model.js";
 import type { Reward } from "../reward/reward.js";
 import { Scheduler } from "../scheduler/scheduler.js";
-import { IMPLEMENTATIONS } from "../specs/implementations.js";
 import type { StepMetrics } from "../specs/metrics.js";
-import type { DdpoTrainerConfig } from "../specs/trainers/ddpo-config.js";
-import type { DpoTrainerConfig } from "../specs/trainers/dpo-config.js";
-import type { GrpoTrainerConfig } from "../specs/trainers/grpo-config.js";
 import type { TrainingMethod } from "../specs/trainers/methods.js";
-import type { VaderTrainerConfig } from "../specs/trainers/vader-config.js";
+import { TRAINERS } from "../specs/trainers/registry.js";
 import type { RemoteTrainer } from "./remote-trainer.js";
-import { Trainer, type TrainerOptions } from "./trainer.js";
+import { Trainer, type OptionsOf } from "./trainer.js";
 
 export { TRAINING_METHODS, type TrainingMethod } from "../specs/trainers/methods.js";
 
 /** How each method is named in print and in tables. */
-export const METHOD_LABELS: Record<TrainingMethod, string> = { vader: "VADER", ddpo: "DDPO", dpo: "Diffusion-DPO", grpo: "GRPO" };
+export const METHOD_LABELS = Object.fromEntries(Object.entries(TRAINERS).map(([method, spec]) => [method, spec.label])) as Record<TrainingMethod, string>;
 
 /** A method's resolved config (every default filled in). */
-export type MethodConfig = z.output<(typeof IMPLEMENTATIONS.trainer)[TrainingMethod]>;
+export type MethodConfig = z.output<(typeof TRAINERS)[TrainingMethod]["config"]>;
 
 /** Any method's trainer, seen through what they share. */
 export type AnyTrainer = RemoteTrainer<Record<string, unknown>, StepMetrics>;
 
 /** Validates `config` with `method`'s schema (ConfigError naming `subject` and the fields otherwise) and fills its defaults. */
 export function methodConfig(method: TrainingMethod, config: Record<string, unknown>, subject = `${method} trainer config`): MethodConfig {
-  const parsed = IMPLEMENTATIONS.trainer[method].safeParse(config);
+  const parsed = (TRAINERS[method].config as z.ZodType<MethodConfig>).safeParse(config);
   if (!parsed.success) throw ConfigError.fromZod(subject, parsed.error);
   return parsed.data;
 }
@@ -36,31 +32,18 @@ export function methodConfig(method: TrainingMethod, config: Record<string, unkn
 /** The trainer of `method` on `model`, from a config that method's schema accepts. */
 export function trainerFor(method: TrainingMethod, model: Model, reward: Reward, config: Record<string, unknown>): AnyTrainer {
   const { scheduler, ...rest } = methodConfig(method, config);
-  const options: TrainerOptions<object> = { model, reward, ...rest, scheduler: Scheduler.from(scheduler) };
-  const factory = Trainer[method] as (options: TrainerOptions<object>) => AnyTrainer;
-  return factory(options);
+  const options = { model, reward, ...rest, scheduler: Scheduler.from(scheduler) } as unknown as OptionsOf<TrainingMethod>;
+  return Trainer.named(method, options) as unknown as AnyTrainer;
 }
 
 /** Reward queries (videos scored once each) that one step of `method` spends under `config` (docs/trainers.md, "What a step is"). */
 export function queriesPerStep(method: TrainingMethod, config: MethodConfig): number {
-  switch (method) {
-    case "vader": {
-      const vader = config as VaderTrainerConfig;
-      return vader.batchSize * vader.gradAccumulation;
-    }
-    case "ddpo": {
-      const ddpo = config as DdpoTrainerConfig;
-      return ddpo.batchSize * ddpo.batchesPerStep;
-    }
-    case "dpo": {
-      const dpo = config as DpoTrainerConfig;
-      return dpo.promptsPerStep * dpo.samplesPerPrompt;
-    }
-    case "grpo": {
-      const grpo = config as GrpoTrainerConfig;
-      return grpo.promptsPerStep * grpo.groupSize;
-    }
-  }
+  return (TRAINERS[method].queriesPerStep as (resolved: MethodConfig) => number)(config);
+}
+
+/** `method`'s settings in a comparison, over its own defaults (its spec file declares them). */
+export function comparisonDefaults(method: TrainingMethod): Record<string, unknown> {
+  return TRAINERS[method].comparisonDefaults;
 }
 
 /**

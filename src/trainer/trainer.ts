@@ -1,57 +1,59 @@
-// One factory per algorithm: validate the config with the algorithm's zod schema, pick its metrics.
+// Trainers by name: each algorithm's config is validated with the zod schema its spec file declares
+// (src/specs/trainers/), and its step metrics with that spec's metrics schema. A trainer that only
+// Python knows (a plugin) is validated there.
 import type { z } from "zod";
 import { ConfigError } from "../errors.js";
 import type { Model } from "../model/model.js";
 import type { Reward } from "../reward/reward.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
-import { DdpoStepMetrics, DpoStepMetrics, GrpoStepMetrics, type StepMetrics, VaderStepMetrics } from "../specs/metrics.js";
-import { DdpoTrainerConfig, type DdpoTrainerConfigInput } from "../specs/trainers/ddpo-config.js";
-import { DpoTrainerConfig, type DpoTrainerConfigInput } from "../specs/trainers/dpo-config.js";
-import { GrpoTrainerConfig, type GrpoTrainerConfigInput } from "../specs/trainers/grpo-config.js";
-import { VaderTrainerConfig, type VaderTrainerConfigInput } from "../specs/trainers/vader-config.js";
+import { StepMetrics } from "../specs/metrics.js";
+import type { TrainingMethod } from "../specs/trainers/methods.js";
+import { TRAINERS } from "../specs/trainers/registry.js";
 import { RemoteTrainer } from "./remote-trainer.js";
 
 /** An algorithm's config fields, plus the model to train, the reward, and a Scheduler object in place of the scheduler's data. */
 export type TrainerOptions<ConfigInput> = Omit<ConfigInput, "scheduler"> & { model: Model; reward: Reward; scheduler?: Scheduler };
 
-export type VaderTrainerOptions = TrainerOptions<VaderTrainerConfigInput>;
-export type DdpoTrainerOptions = TrainerOptions<DdpoTrainerConfigInput>;
-export type DpoTrainerOptions = TrainerOptions<DpoTrainerConfigInput>;
-export type GrpoTrainerOptions = TrainerOptions<GrpoTrainerConfigInput>;
+type Spec<Method extends TrainingMethod> = (typeof TRAINERS)[Method];
+/** The options of a built-in trainer, by method name. */
+export type OptionsOf<Method extends TrainingMethod> = TrainerOptions<z.input<Spec<Method>["config"]>>;
+/** A built-in trainer, by method name: its resolved config and its step metrics. */
+export type TrainerOf<Method extends TrainingMethod> = RemoteTrainer<z.output<Spec<Method>["config"]>, z.output<Spec<Method>["metrics"]>>;
 
-export type VaderTrainer = RemoteTrainer<VaderTrainerConfig, VaderStepMetrics>;
-export type DdpoTrainer = RemoteTrainer<DdpoTrainerConfig, DdpoStepMetrics>;
-export type DpoTrainer = RemoteTrainer<DpoTrainerConfig, DpoStepMetrics>;
-export type GrpoTrainer = RemoteTrainer<GrpoTrainerConfig, GrpoStepMetrics>;
+export type VaderTrainerOptions = OptionsOf<"vader">;
+export type DdpoTrainerOptions = OptionsOf<"ddpo">;
+export type DpoTrainerOptions = OptionsOf<"dpo">;
+export type GrpoTrainerOptions = OptionsOf<"grpo">;
+export type VaderTrainer = TrainerOf<"vader">;
+export type DdpoTrainer = TrainerOf<"ddpo">;
+export type DpoTrainer = TrainerOf<"dpo">;
+export type GrpoTrainer = TrainerOf<"grpo">;
 
-function remoteTrainer<Config extends Record<string, unknown>, Metrics extends StepMetrics>(
-  algorithm: string,
-  subject: string,
-  schema: z.ZodType<Config>,
-  metrics: z.ZodType<Metrics>,
-  options: TrainerOptions<object>,
-): RemoteTrainer<Config, Metrics> {
-  const { model, reward, scheduler, ...rest } = options;
-  const parsed = schema.safeParse({ ...rest, ...(scheduler ? { scheduler: scheduler.config } : {}) });
-  if (!parsed.success) throw ConfigError.fromZod(`${subject} trainer config`, parsed.error);
-  return new RemoteTrainer(algorithm, model, reward, parsed.data, metrics);
+function named<Method extends TrainingMethod>(method: Method, options: OptionsOf<Method>): TrainerOf<Method> {
+  const spec = TRAINERS[method] as Spec<Method>;
+  const { model, reward, scheduler, ...rest } = options as TrainerOptions<object>;
+  const parsed = (spec.config as z.ZodType).safeParse({ ...rest, ...(scheduler ? { scheduler: scheduler.config } : {}) });
+  if (!parsed.success) throw ConfigError.fromZod(`${spec.label} trainer config`, parsed.error);
+  return new RemoteTrainer(method, model, reward, parsed.data as z.output<Spec<Method>["config"]>, spec.metrics as unknown as z.ZodType<z.output<Spec<Method>["metrics"]>>);
 }
 
 export const Trainer = {
+  /** Any built-in trainer by its method name (`--method`), its options checked by that trainer's schema. */
+  named,
+  /**
+   * A trainer registered only in Python (a plugin, docs/extending.md): its options are checked
+   * against the plugin's `config_schema` in Python when the first fit starts.
+   */
+  plugin(name: string, options: TrainerOptions<Record<string, unknown>>): RemoteTrainer<Record<string, unknown>, StepMetrics> {
+    const { model, reward, scheduler, ...config } = options;
+    return new RemoteTrainer(name, model, reward, { ...config, ...(scheduler ? { scheduler: scheduler.config } : {}) }, StepMetrics);
+  },
   /** VADER: reward gradients backpropagated through the last K denoising steps into LoRA weights. */
-  vader(options: VaderTrainerOptions): VaderTrainer {
-    return remoteTrainer("vader", "VADER", VaderTrainerConfig, VaderStepMetrics, options);
-  },
+  vader: (options: VaderTrainerOptions): VaderTrainer => named("vader", options),
   /** DDPO: PPO on the log-probabilities of the stochastic DDIM chain, advantages from per-prompt reward statistics. */
-  ddpo(options: DdpoTrainerOptions): DdpoTrainer {
-    return remoteTrainer("ddpo", "DDPO", DdpoTrainerConfig, DdpoStepMetrics, options);
-  },
+  ddpo: (options: DdpoTrainerOptions): DdpoTrainer => named("ddpo", options),
   /** Online Diffusion-DPO: the reward ranks sampled videos into winner/loser pairs; the reference is the model with its LoRA off. */
-  dpo(options: DpoTrainerOptions): DpoTrainer {
-    return remoteTrainer("dpo", "Diffusion-DPO", DpoTrainerConfig, DpoStepMetrics, options);
-  },
+  dpo: (options: DpoTrainerOptions): DpoTrainer => named("dpo", options),
   /** GRPO (Flow-GRPO, DanceGRPO): groups of videos per prompt, group-relative advantages, clipped ratio, optional KL to the reference. */
-  grpo(options: GrpoTrainerOptions): GrpoTrainer {
-    return remoteTrainer("grpo", "GRPO", GrpoTrainerConfig, GrpoStepMetrics, options);
-  },
+  grpo: (options: GrpoTrainerOptions): GrpoTrainer => named("grpo", options),
 };

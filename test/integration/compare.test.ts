@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compareCommandLine } from "../../src/cli/compare.js";
-import { QUERIES_PER_STEP } from "../../src/compare/trainer-defaults.js";
+import { COMPARISON_QUERIES_PER_STEP as QUERIES_PER_STEP } from "../../src/specs/trainers/trainer-spec.js";
 import { ComparisonResults } from "../../src/specs/comparison-results.js";
 import { TRAINING_METHODS } from "../../src/specs/trainers/methods.js";
 

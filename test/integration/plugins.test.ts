@@ -1,5 +1,5 @@
-// A reward and a scheduler registered from outside the package (one Python file each, loaded with
-// VADER_BRIDGE_PLUGINS), used from TypeScript end to end: docs/extending.md's promise, kept.
+// A reward, a scheduler and a trainer registered from outside the package (one Python file each,
+// loaded with VADER_BRIDGE_PLUGINS), used from TypeScript end to end: docs/extending.md's promise, kept.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Bridge, ConfigError, Model, Reward, Scheduler, Tensor, Trainer } from "../../src/index.js";
@@ -11,7 +11,8 @@ const prompts = ["a dog playing a guitar on a porch"];
 describe("plugins", () => {
   let bridge: Bridge;
   beforeAll(async () => {
-    bridge = await Bridge.start({ env: { VADER_BRIDGE_PLUGINS: `${join(PLUGINS, "redness_reward.py")},${join(PLUGINS, "deterministic_ddim.py")}` } });
+    const plugins = ["redness_reward.py", "deterministic_ddim.py", "reward_scaled_vader.py"].map((file) => join(PLUGINS, file));
+    bridge = await Bridge.start({ env: { VADER_BRIDGE_PLUGINS: plugins.join(",") } });
   });
   afterAll(async () => {
     await bridge?.close();
@@ -49,5 +50,26 @@ describe("plugins", () => {
     const error = await model.sample({ prompts, scheduler }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).issues).toEqual(["scheduler.options.trailing must be a boolean (got \"yes\")"]);
+  });
+
+  it("trains with a plugin trainer, its options checked in Python and its own metrics streamed", async () => {
+    await using model = await Model.tiny(bridge, { seed: 0 });
+    const options = { model, reward: Reward.named("brightness"), scheduler: Scheduler.ddim({ steps: 4, eta: 1 }), lr: 1e-2 };
+    // Fresh adapters and one seed: both first steps score the same videos, one of them doubled.
+    await using plain = Trainer.vader({ ...options, adapter: "plain" });
+    await using scaled = Trainer.plugin("test-reward-scaled-vader", { ...options, adapter: "scaled", rewardScale: 2 });
+    const first = async (trainer: typeof scaled) => {
+      const steps = [];
+      for await (const step of trainer.fit({ prompts, steps: 1 })) steps.push(step);
+      return steps[0];
+    };
+    const [plainStep, scaledStep] = [await first(plain as unknown as typeof scaled), await first(scaled)];
+    expect(scaledStep?.details.rewardScale).toBe(2);
+    expect(scaledStep?.reward.mean).toBeCloseTo(2 * (plainStep?.reward.mean ?? Number.NaN), 5);
+    expect(scaledStep?.gradNorm).toBeGreaterThan(0);
+    await using refused = Trainer.plugin("test-reward-scaled-vader", { ...options, rewardScale: 0 });
+    const error = await refused.fit({ prompts, steps: 1 }).result.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues).toEqual(["config.rewardScale must be greater than 0 (got 0)"]);
   });
 });

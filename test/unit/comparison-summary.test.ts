@@ -14,9 +14,9 @@ import type { Model } from "../../src/model/model.js";
 import { Reward } from "../../src/reward/reward.js";
 import { COMPARISON_RESULTS_VERSION, ComparisonResults, type ComparisonRun, type SampleScore } from "../../src/specs/comparison-results.js";
 import { ConfigError } from "../../src/errors.js";
-import { COMPARISON_TRAINER_DEFAULTS, QUERIES_PER_STEP } from "../../src/compare/trainer-defaults.js";
 import { TRAINING_METHODS } from "../../src/specs/trainers/methods.js";
-import { methodConfig, queriesPerStep } from "../../src/trainer/by-method.js";
+import { COMPARISON_QUERIES_PER_STEP } from "../../src/specs/trainers/trainer-spec.js";
+import { comparisonDefaults, methodConfig, queriesPerStep } from "../../src/trainer/by-method.js";
 
 const judged = (reward: number, digitAccuracy: number, directionAccuracy = 0.5): SampleScore => ({ reward, judge: { samples: 8, digitAccuracy, directionAccuracy } });
 const digit = Reward.named("digit").spec;
@@ -162,8 +162,8 @@ describe("summary and table", () => {
 });
 
 describe("the comparison's trainer defaults", () => {
-  it.each(TRAINING_METHODS)("%s spends QUERIES_PER_STEP reward queries a step", (method) => {
-    expect(queriesPerStep(method, methodConfig(method, COMPARISON_TRAINER_DEFAULTS[method]))).toBe(QUERIES_PER_STEP);
+  it.each(TRAINING_METHODS)("%s spends COMPARISON_QUERIES_PER_STEP reward queries a step", (method) => {
+    expect(queriesPerStep(method, methodConfig(method, comparisonDefaults(method)))).toBe(COMPARISON_QUERIES_PER_STEP);
   });
 });
 

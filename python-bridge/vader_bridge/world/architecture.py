@@ -5,7 +5,7 @@
 - Denoiser (`UNet3DConditionModel`): cross-attention to the caption at every level, and the
   pooled caption embedding added to the timestep embedding (`time_cond_proj_dim`): a
   conditioning path that reaches every residual block, so the model cannot ignore its caption
-  (the cross-attention-only prototype did; see DESIGN.md).
+  (the cross-attention-only prototype did: docs/world.md).
 - Text encoder (`CLIPTextModel`, trained with the UNet) over the offline word tokenizer.
 - Noise schedule: ModelScope's scaled-linear betas rescaled to zero terminal SNR, v-prediction,
   DDIM "trailing" spacing, so sampling starts from pure noise at t=999.

@@ -4,7 +4,7 @@ A clip is 8 frames of 32x32 grey pixels (stored as RGB, as video models expect),
 [-1, 1], with a caption such as "digit 7 moving left". The digit is scaled from 28 to 16 pixels
 and moves 2 pixels a frame. Start positions are restricted so that at least five of the seven
 moves go the captioned way before any bounce: a bounce right at the start would make the caption
-a lie (the prototype measured that; see DESIGN.md).
+a lie (a prototype measured that).
 """
 
 from __future__ import annotations

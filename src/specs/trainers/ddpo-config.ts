@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { wholeNumber } from "../bounds.js";
-import { policyGradientFields } from "./policy-gradient-fields.js";
+import { stepMetricsWith } from "../metrics.js";
+import { policyGradientDetails, policyGradientFields } from "./policy-gradient-fields.js";
 import { requireStochasticScheduler, trainerFields } from "./shared-fields.js";
+import { defineTrainer } from "./trainer-spec.js";
 
 /** DDPO's per-prompt reward statistics: the last `bufferSize` rewards of each prompt, used once there are `minCount`. */
 export const PerPromptStatsConfig = z.strictObject({
@@ -40,3 +42,16 @@ export const DdpoTrainerConfig = z
   });
 export type DdpoTrainerConfig = z.output<typeof DdpoTrainerConfig>;
 export type DdpoTrainerConfigInput = z.input<typeof DdpoTrainerConfig>;
+
+export const DdpoStepMetrics = stepMetricsWith(policyGradientDetails);
+export type DdpoStepMetrics = z.output<typeof DdpoStepMetrics>;
+
+export const DDPO = defineTrainer({
+  name: "ddpo",
+  label: "DDPO",
+  config: DdpoTrainerConfig,
+  metrics: DdpoStepMetrics,
+  queriesPerStep: (config) => config.batchSize * config.batchesPerStep,
+  /** 2 micro-batches of 2 videos. */
+  comparisonDefaults: { batchSize: 2, batchesPerStep: 2 },
+});

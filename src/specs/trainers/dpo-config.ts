@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { wholeNumber } from "../bounds.js";
+import { stepMetricsWith } from "../metrics.js";
 import { trainerFields } from "./shared-fields.js";
+import { defineTrainer } from "./trainer-spec.js";
 
 /**
  * Online Diffusion-DPO (Wallace et al. 2024; Python: trainers/dpo.py): per prompt, sample
@@ -27,3 +29,17 @@ export const DpoTrainerConfig = z.strictObject({
 });
 export type DpoTrainerConfig = z.output<typeof DpoTrainerConfig>;
 export type DpoTrainerConfigInput = z.input<typeof DpoTrainerConfig>;
+
+/** The share of trained pairs the model ranks like the reward relative to the reference (ties half), the reward's winner-loser gap, and the pairs that were not ties. */
+export const DpoStepMetrics = stepMetricsWith({ implicitAccuracy: z.number().min(0).max(1), rewardGap: z.number().nonnegative(), pairsTrained: z.number().int().nonnegative() });
+export type DpoStepMetrics = z.output<typeof DpoStepMetrics>;
+
+export const DPO = defineTrainer({
+  name: "dpo",
+  label: "Diffusion-DPO",
+  config: DpoTrainerConfig,
+  metrics: DpoStepMetrics,
+  queriesPerStep: (config) => config.promptsPerStep * config.samplesPerPrompt,
+  /** 2 prompts, one pair each. */
+  comparisonDefaults: { promptsPerStep: 2, samplesPerPrompt: 2 },
+});

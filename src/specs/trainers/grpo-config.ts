@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { wholeNumber } from "../bounds.js";
-import { policyGradientFields } from "./policy-gradient-fields.js";
+import { stepMetricsWith } from "../metrics.js";
+import { policyGradientDetails, policyGradientFields } from "./policy-gradient-fields.js";
 import { requireStochasticScheduler, trainerFields } from "./shared-fields.js";
+import { defineTrainer } from "./trainer-spec.js";
 
 /**
  * GRPO on the stochastic DDIM chain, after Flow-GRPO and DanceGRPO (Python: trainers/grpo.py; what
@@ -27,3 +29,17 @@ export const GrpoTrainerConfig = z
   .superRefine(requireStochasticScheduler("GRPO"));
 export type GrpoTrainerConfig = z.output<typeof GrpoTrainerConfig>;
 export type GrpoTrainerConfigInput = z.input<typeof GrpoTrainerConfig>;
+
+/** GRPO adds the mean KL to the reference model per trained step, when its coefficient is above 0. */
+export const GrpoStepMetrics = stepMetricsWith({ ...policyGradientDetails, klToReference: z.number().nonnegative().optional() });
+export type GrpoStepMetrics = z.output<typeof GrpoStepMetrics>;
+
+export const GRPO = defineTrainer({
+  name: "grpo",
+  label: "GRPO",
+  config: GrpoTrainerConfig,
+  metrics: GrpoStepMetrics,
+  queriesPerStep: (config) => config.promptsPerStep * config.groupSize,
+  /** 1 group of 4 videos of one prompt. */
+  comparisonDefaults: { promptsPerStep: 1, groupSize: 4 },
+});

@@ -1,6 +1,7 @@
-// The training methods by name: VADER and the baselines (docs/trainers.md).
+// The training methods by name: VADER and the baselines (docs/trainers.md), as registry.ts lists them.
 import { z } from "zod";
+import { TRAINERS } from "./registry.js";
 
-export const TRAINING_METHODS = ["vader", "ddpo", "dpo", "grpo"] as const;
-export type TrainingMethod = (typeof TRAINING_METHODS)[number];
+export type TrainingMethod = keyof typeof TRAINERS;
+export const TRAINING_METHODS = Object.keys(TRAINERS) as [TrainingMethod, ...TrainingMethod[]];
 export const TrainingMethodName = z.enum(TRAINING_METHODS);

@@ -3,6 +3,9 @@
 import { z } from "zod";
 import { wholeNumber } from "../bounds.js";
 
+/** What PPO on the denoising chain reports (DDPO, GRPO): 0.5 E[(log ratio)^2] and the share of clipped ratios, over a step's updates. */
+export const policyGradientDetails = { approxKl: z.number().nonnegative(), clipFraction: z.number().min(0).max(1) };
+
 export const policyGradientFields = (defaults: { clipRange: number; timestepFraction: number }) => ({
   /** Micro-batches per optimizer update; a step's last update takes what is left. */
   gradAccumulation: wholeNumber(1, 1024).default(1),

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { wholeNumber } from "../bounds.js";
+import { stepMetricsWith } from "../metrics.js";
 import { trainerFields } from "./shared-fields.js";
+import { defineTrainer } from "./trainer-spec.js";
 
 export const TruncationConfig = z.strictObject({
   /** "last": backprop through the final k steps; "rand": through a random 1..k final steps each update. */
@@ -35,3 +37,17 @@ export const VaderTrainerConfig = z
   });
 export type VaderTrainerConfig = z.output<typeof VaderTrainerConfig>;
 export type VaderTrainerConfigInput = z.input<typeof VaderTrainerConfig>;
+
+/** VADER's own part: how many denoising steps the gradient went through (the mean over micro-batches in "rand" mode). */
+export const VaderStepMetrics = stepMetricsWith({ backpropSteps: z.number().positive() });
+export type VaderStepMetrics = z.output<typeof VaderStepMetrics>;
+
+export const VADER = defineTrainer({
+  name: "vader",
+  label: "VADER",
+  config: VaderTrainerConfig,
+  metrics: VaderStepMetrics,
+  queriesPerStep: (config) => config.batchSize * config.gradAccumulation,
+  /** 4 videos, one update; the reward sees every frame, as the baselines' does (VADER's own default decodes one random frame). */
+  comparisonDefaults: { batchSize: 4, decodeFrames: { mode: "all" } },
+});
