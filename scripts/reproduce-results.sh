@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Re-runs every measurement behind docs/results/ and the README, one after another (hours on 2 CPU
 # cores), each logged to docs/results/logs/<name>.log with its command on the first line. A
-# comparison that was stopped continues where it stopped (--resume): run the script again.
+# comparison that was stopped continues where it stopped (--resume), and a finished training run
+# is kept: run the script again.
 #   bash scripts/reproduce-results.sh [name ...]   # default: all, in the order below
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -24,8 +25,9 @@ compare() { # reward, captions
     --config "$RESULTS/configs/$2-captions.json" --resume "$out"
 }
 
-train() { # name, flags...
+train() { # name, flags... (a run that finished, its evaluation.json written, is kept)
   local name=$1; shift
+  [ -f "$RESULTS/train/$name/evaluation.json" ] && return
   rm -rf "$RESULTS/train/$name"
   run "train-$name" $VADER train --runs-dir "$RESULTS/train" --name "$name" "$@"
 }

@@ -1,6 +1,6 @@
 // `vader compare` at its minimum size, end to end on the tiny model: every method on the same
 // budget of reward queries, its run directory, results.json that its schema accepts, the table and the plot.
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -45,9 +45,24 @@ describe("vader compare --tiny", () => {
 
     expect(readFileSync(join(out, results.files.plot)).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     const table = readFileSync(join(out, results.files.table), "utf8");
-    expect(table).toContain("| Method | lr | Train reward |");
+    expect(table).toContain("| Method | lr | Seeds | Train reward |");
     for (const row of ["Base", "VADER", "DDPO", "Diffusion-DPO", "GRPO"]) expect(table).toMatch(new RegExp(`^\\| ${row} \\|`, "m"));
     expect(lines).toContain(table);
+
+    // Stopped before its last run finished (and before results.json): --resume reads back the
+    // finished runs and trains only the missing one, which comes out as it did the first time.
+    const grpo = results.runs.find((run) => run.method === "grpo");
+    rmSync(join(out, "results.json"));
+    rmSync(join(out, grpo?.runDirectory ?? "", "comparison-run.json"));
+    const resumedLines: string[] = [];
+    await compareCommandLine({ tiny: true, budget: 2 * QUERIES_PER_STEP, seeds: 1, lrsPerMethod: 1, resume: out }, (line) => resumedLines.push(line));
+    expect(resumedLines.filter((line) => line.includes("finished earlier")).map((line) => line.split(":")[0])).toEqual(
+      results.runs.filter((run) => run.method !== "grpo").map((run) => run.runDirectory.replace("runs/", "")),
+    );
+    expect(resumedLines.some((line) => line.startsWith(`${grpo?.runDirectory.replace("runs/", "")} step 2/2`))).toBe(true);
+    const resumed = ComparisonResults.parse(JSON.parse(readFileSync(join(out, "results.json"), "utf8")));
+    expect(resumed.runs.slice(0, 3)).toEqual(results.runs.slice(0, 3));
+    expect(resumed.runs[3]?.final.train.reward).toBeCloseTo(grpo?.final.train.reward ?? Number.NaN, 6);
   });
 
   it("--sizes: one comparison per frame size in its own folder, and figure4.png across them", async () => {

@@ -2,7 +2,7 @@
 // loaded with VADER_BRIDGE_PLUGINS), used from TypeScript end to end: docs/extending.md's promise, kept.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Bridge, ConfigError, Model, Reward, Scheduler, Tensor, Trainer } from "../../src/index.js";
+import { Bridge, ConfigError, Model, Reward, Scheduler, type StepMetrics, Tensor, Trainer } from "../../src/index.js";
 import { PACKAGE_ROOT } from "../../src/transport/package-root.js";
 
 const PLUGINS = join(PACKAGE_ROOT, "python-bridge", "tests", "plugins");
@@ -58,12 +58,12 @@ describe("plugins", () => {
     // Fresh adapters and one seed: both first steps score the same videos, one of them doubled.
     await using plain = Trainer.vader({ ...options, adapter: "plain" });
     await using scaled = Trainer.plugin("test-reward-scaled-vader", { ...options, adapter: "scaled", rewardScale: 2 });
-    const first = async (trainer: typeof scaled) => {
-      const steps = [];
-      for await (const step of trainer.fit({ prompts, steps: 1 })) steps.push(step);
-      return steps[0];
+    const first = async (trainer: { fit: (options: { prompts: string[]; steps: number }) => AsyncIterable<StepMetrics> }) => {
+      for await (const step of trainer.fit({ prompts, steps: 1 })) return step;
+      return undefined;
     };
-    const [plainStep, scaledStep] = [await first(plain as unknown as typeof scaled), await first(scaled)];
+    const plainStep = await first(plain);
+    const scaledStep = await first(scaled);
     expect(scaledStep?.details.rewardScale).toBe(2);
     expect(scaledStep?.reward.mean).toBeCloseTo(2 * (plainStep?.reward.mean ?? Number.NaN), 5);
     expect(scaledStep?.gradNorm).toBeGreaterThan(0);
