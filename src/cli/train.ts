@@ -11,6 +11,8 @@ import { Scheduler } from "../scheduler/scheduler.js";
 import type { StepMetrics } from "../specs/metrics.js";
 import { METHOD_LABELS, sharedTaskFields, trainerFor, TRAINING_METHODS, type TrainingMethod } from "../trainer/by-method.js";
 import { evaluate, type EvaluationReport } from "../world/evaluate.js";
+import { JUDGE_FALL, judgeFalls } from "../compare/summary.js";
+import { describeFalls } from "../compare/table.js";
 import { formatStep, mean } from "./format.js";
 import { stopOnCtrlC } from "./ctrl-c.js";
 import { openJobModel, promptsFromText } from "./job-model.js";
@@ -138,6 +140,8 @@ export async function train(argv: TrainArguments, print: (line: string) => void 
     const samples = judgedAfter.judge.samples;
     print(`judge: prompted digit ${percent(judgedBefore.judge.digitAccuracy)} -> ${percent(judgedAfter.judge.digitAccuracy)} (${samples} samples)`);
     print(`judge: prompted direction ${percent(judgedBefore.judge.directionAccuracy)} -> ${percent(judgedAfter.judge.directionAccuracy)} (${samples} samples)`);
+    const falls = judgeFalls({ train: { reward: 0, judge: judgedBefore.judge }, test: null }, { train: { reward: 0, judge: judgedAfter.judge }, test: null });
+    if (falls.length > 0) print(`judge fell: ${describeFalls(falls)} (more than ${(JUDGE_FALL * 100).toFixed(0)} points: the training broke what the judge measures)`);
     const rewardName = reward.toString();
     print(`reward ${rewardName} on the judged samples: ${judgedBefore.rewards[rewardName]?.toFixed(4)} -> ${judgedAfter.rewards[rewardName]?.toFixed(4)}`);
     await run.saveEvaluation({ before: summary(judgedBefore), after: summary(judgedAfter) });
