@@ -41,6 +41,8 @@ export { RunRecord } from "./specs/run-record.js";
 export { compare, type CompareOptions } from "./compare/compare.js";
 export { comparisonTable } from "./compare/table.js";
 export { plotComparison, plotFinalBySize, type SizedComparison } from "./compare/plot.js";
+export { loadComparisonResults, resummarize } from "./compare/saved-results.js";
+export { queriesToMatch } from "./compare/queries-to-match.js";
 export { CompareConfig, type CompareConfigInput } from "./specs/compare-config.js";
 export { ComparisonResults, type ComparisonRun, type CurvePoint, type MethodSummary, type SampleScore } from "./specs/comparison-results.js";
 export { TRAINING_METHODS, type TrainingMethod } from "./specs/trainers/methods.js";

@@ -1,11 +1,12 @@
 // `vader compare`: VADER, DDPO, Diffusion-DPO and GRPO from the same base on the same reward and
 // budget of reward queries; writes results.json, table.md, curves.png and every run directory.
-import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { Bridge } from "../bridge.js";
 import { compare } from "../compare/compare.js";
 import { plotComparison, plotFinalBySize, type SizedComparison } from "../compare/plot.js";
+import { loadComparisonResults } from "../compare/saved-results.js";
 import { comparisonTable } from "../compare/table.js";
 import { AbortError, ConfigError } from "../errors.js";
 import { Reward } from "../reward/reward.js";
@@ -39,6 +40,8 @@ export interface CompareArguments {
   captions?: string;
   /** Continue the comparison in this folder: finished runs are read back, the one in progress starts over. */
   resume?: string;
+  /** Comparison folders to redraw from their results.json (table.md, curves.png; figure7.png across several into --out), training nothing. */
+  plot?: string[];
 }
 
 export const CAPTION_SETS = ["all", "task"] as const;
@@ -198,6 +201,7 @@ async function compareOne(
  * (exit code 130).
  */
 export async function compareCommandLine(argv: CompareArguments, print: (line: string) => void = console.log): Promise<ComparisonResults[]> {
+  if (argv.plot !== undefined) return redraw(argv.plot, argv.out, print);
   if (argv.resume !== undefined && argv.out !== undefined && resolve(argv.out) !== resolve(argv.resume)) {
     throw new ConfigError("--resume", [`names ${argv.resume} but --out names ${argv.out}; give one folder (--resume continues the comparison in it)`]);
   }
@@ -233,6 +237,25 @@ export async function compareCommandLine(argv: CompareArguments, print: (line: s
   return finished.map((entry) => entry.results);
 }
 
+/**
+ * `--plot DIR...`: each comparison's table.md and curves.png drawn again from its results.json (any
+ * version, summarized by today's rules); with several, figure7.png across them into `out` (default: the first's parent).
+ */
+async function redraw(folders: string[], out: string | undefined, print: (line: string) => void): Promise<ComparisonResults[]> {
+  if (folders.length === 0) throw new ConfigError("--plot", ["lists no folder; give one or more comparison folders (each with a results.json)"]);
+  const loaded = folders.map((folder) => ({ folder: resolve(folder), results: loadComparisonResults(join(resolve(folder), "results.json")) }));
+  await using bridge = await Bridge.start();
+  for (const { folder, results } of loaded) {
+    writeFileSync(join(folder, results.files.table), comparisonTable(results));
+    print(`${folder}: ${results.files.table}, ${await plotComparison(bridge, results, join(folder, results.files.plot))}`);
+  }
+  if (loaded.length > 1) {
+    const target = join(resolve(out ?? dirname(loaded[0]?.folder ?? ".")), "figure7.png");
+    print(`figure 7 (a column per comparison): ${await plotComparison(bridge, loaded.map((entry) => entry.results), target)}`);
+  }
+  return loaded.map((entry) => entry.results);
+}
+
 export const compareCommand: CommandModule<object, CompareArguments> = {
   command: "compare",
   describe: "VADER, DDPO, Diffusion-DPO and GRPO from the same base on the same reward and budget of reward queries; results.json, table.md, curves.png",
@@ -250,7 +273,8 @@ export const compareCommand: CommandModule<object, CompareArguments> = {
       .option("tiny", { type: "boolean", describe: "the random-weight tiny model with a brightness reward and no judge (smoke test)" })
       .option("eval-samples", { type: "number", describe: "final videos per prompt, for base and every run (default 2)" })
       .option("captions", { type: "string", describe: "all: every world caption (default); task: only the task's own captions, where the base is weak (digit 5)" })
-      .option("resume", { type: "string", describe: "continue the comparison in this folder: finished runs are read back, the one in progress starts over" }) as unknown as Argv<CompareArguments>,
+      .option("resume", { type: "string", describe: "continue the comparison in this folder: finished runs are read back, the one in progress starts over" })
+      .option("plot", { type: "string", array: true, describe: "redraw table.md and curves.png of these comparison folders from their results.json (and figure7.png across several), training nothing" }) as unknown as Argv<CompareArguments>,
   handler: async (argv: ArgumentsCamelCase<CompareArguments>) => {
     await compareCommandLine(argv);
   },

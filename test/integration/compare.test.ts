@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compareCommandLine } from "../../src/cli/compare.js";
+import { comparisonTable } from "../../src/compare/table.js";
 import { COMPARISON_QUERIES_PER_STEP as QUERIES_PER_STEP } from "../../src/specs/trainers/trainer-spec.js";
 import { ComparisonResults } from "../../src/specs/comparison-results.js";
 import { TRAINING_METHODS } from "../../src/specs/trainers/methods.js";
@@ -63,6 +64,14 @@ describe("vader compare --tiny", () => {
     const resumed = ComparisonResults.parse(JSON.parse(readFileSync(join(out, "results.json"), "utf8")));
     expect(resumed.runs.slice(0, 3)).toEqual(results.runs.slice(0, 3));
     expect(resumed.runs[3]?.final.train.reward).toBeCloseTo(grpo?.final.train.reward ?? Number.NaN, 6);
+
+    // --plot redraws the table and the curves from results.json alone.
+    rmSync(join(out, resumed.files.plot));
+    rmSync(join(out, resumed.files.table));
+    const [redrawn] = await compareCommandLine({ plot: [out] }, () => undefined);
+    expect(redrawn?.summary).toEqual(resumed.summary);
+    expect(readFileSync(join(out, resumed.files.table), "utf8")).toBe(comparisonTable(resumed));
+    expect(existsSync(join(out, resumed.files.plot))).toBe(true);
   });
 
   it("--sizes: one comparison per frame size in its own folder, and figure4.png across them", async () => {
