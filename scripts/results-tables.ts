@@ -127,8 +127,11 @@ interface TrainRun {
   metrics: { seconds: number; reward: { mean: number } }[];
   evaluation: { before: Judged; after: Judged } | null;
 }
+/** One side of a train run's evaluation.json (src/cli/train.ts writes it). */
 interface Judged {
-  judge: { samples: number; digitAccuracy: number; directionAccuracy: number };
+  samples: number;
+  digitAccuracy: number;
+  directionAccuracy: number;
   rewards: Record<string, number>;
 }
 
@@ -151,8 +154,8 @@ function judgedChange(run: TrainRun): string {
   const { before, after } = evaluation;
   const reward = Object.keys(after.rewards)[0] ?? "";
   return (
-    `judge: prompted digit ${percent(before.judge.digitAccuracy)} -> ${percent(after.judge.digitAccuracy)}, ` +
-    `direction ${percent(before.judge.directionAccuracy)} -> ${percent(after.judge.directionAccuracy)} (${after.judge.samples} videos); ` +
+    `judge: prompted digit ${percent(before.digitAccuracy)} -> ${percent(after.digitAccuracy)}, ` +
+    `direction ${percent(before.directionAccuracy)} -> ${percent(after.directionAccuracy)} (${after.samples} videos); ` +
     `reward ${reward} ${before.rewards[reward]?.toFixed(3)} -> ${after.rewards[reward]?.toFixed(3)}`
   );
 }
@@ -162,7 +165,7 @@ function defaultTrain(): string {
   const run = trainRun("default");
   if (!run) return "(not yet measured: `bash scripts/reproduce-results.sh default-train`)";
   const seconds = run.metrics.reduce((sum, metrics) => sum + metrics.seconds, 0);
-  return `Measured here (\`${fromRoot(run.directory)}\`, made by \`npx vader train\`; log: \`docs/results/logs/train-default.log\`): ${judgedChange(run)}; ${run.metrics.length} steps in ${Math.round(seconds)} s of training (one torch thread).`;
+  return `Measured here (\`${fromRoot(run.directory)}\`, made by \`npx vader train\`; log: \`docs/results/logs/train-default.log\`): ${judgedChange(run)}; ${run.metrics.length} steps in ${Math.round(seconds)} s of training (one torch thread, while other measurements shared the 2 cores).`;
 }
 
 /** docs/world.md: the hack checks, one row per committed run. */
@@ -173,7 +176,7 @@ function hackChecks(): string {
   const rows = runs.map((run) => {
     const { before, after } = run.evaluation as NonNullable<TrainRun["evaluation"]>;
     const reward = Object.keys(after.rewards)[0] ?? "";
-    return `| ${reward} | ${run.config.trainer.lr} | ${run.metrics.length} | ${before.rewards[reward]?.toFixed(3)} -> ${after.rewards[reward]?.toFixed(3)} | ${percent(before.judge.digitAccuracy)} -> ${percent(after.judge.digitAccuracy)} | ${percent(before.judge.directionAccuracy)} -> ${percent(after.judge.directionAccuracy)} | \`${fromRoot(run.directory)}\` |`;
+    return `| ${reward} | ${run.config.trainer.lr} | ${run.metrics.length} | ${before.rewards[reward]?.toFixed(3)} -> ${after.rewards[reward]?.toFixed(3)} | ${percent(before.digitAccuracy)} -> ${percent(after.digitAccuracy)} | ${percent(before.directionAccuracy)} -> ${percent(after.directionAccuracy)} | \`${fromRoot(run.directory)}\` |`;
   });
   return [
     "| reward | lr | steps | reward (judged samples) | judge: prompted digit | judge: prompted direction | run |",

@@ -1,6 +1,6 @@
 // `vader compare`: VADER, DDPO, Diffusion-DPO and GRPO from the same base on the same reward and
 // budget of reward queries; writes results.json, table.md, curves.png and every run directory.
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { Bridge } from "../bridge.js";
@@ -19,6 +19,7 @@ import type { BridgeClient } from "../transport/bridge-client.js";
 import { worldPrompts } from "../world/judge.js";
 import { WORLD_BASE_DIRECTORY, WORLD_SAMPLING } from "../world/world-defaults.js";
 import { stopOnCtrlC } from "./ctrl-c.js";
+import { existingFolder, MODEL_FOLDER, readJsonFile, writableFolder } from "./inputs.js";
 import { openJobModel } from "./job-model.js";
 import { JobModel, TINY_TRAIN_JOB, WORLD_TASKS, type WorldTask } from "./train-job.js";
 
@@ -79,7 +80,7 @@ function parseCaptions(text: string | undefined): CaptionSet {
  * the world, VADER keeps the task's own trainer settings; the baselines its sampler, guidance, LoRA and seed.
  */
 export async function resolveCompareJob(argv: Omit<CompareArguments, "reward" | "sizes"> & { reward?: WorldTask; size?: number }, bridge: BridgeClient): Promise<CompareJob> {
-  const fromFile: Partial<CompareConfigInput> = argv.config ? (JSON.parse(readFileSync(argv.config, "utf8")) as Partial<CompareConfigInput>) : {};
+  const fromFile = (argv.config ? readJsonFile("--config", argv.config, "a JSON file of comparison fields") : {}) as Partial<CompareConfigInput>;
   const methods = argv.methods !== undefined ? argv.methods.split(",").map((name) => name.trim()).filter(Boolean) : (fromFile.methods ?? [...TRAINING_METHODS]);
   if (argv.seeds !== undefined && (!Number.isInteger(argv.seeds) || argv.seeds < 1)) {
     throw new ConfigError("--seeds", [`must be a whole number of seeds, 1 or more (got ${argv.seeds}); the runs use seeds 0..N-1`]);
@@ -107,7 +108,7 @@ export async function resolveCompareJob(argv: Omit<CompareArguments, "reward" | 
     const shared = sharedTaskFields(task.trainer);
     const only = parseCaptions(argv.captions) === "task" ? task.prompts : undefined;
     job = {
-      model: JobModel.parse({ directory: resolve(argv.model ?? WORLD_BASE_DIRECTORY), ...(argv.size !== undefined ? { height: argv.size, width: argv.size } : {}) }),
+      model: JobModel.parse({ directory: argv.model !== undefined ? existingFolder("--model", argv.model, MODEL_FOLDER) : WORLD_BASE_DIRECTORY, ...(argv.size !== undefined ? { height: argv.size, width: argv.size } : {}) }),
       reward,
       comparison: {
         trainer: { vader: task.trainer, ddpo: shared, dpo: shared, grpo: shared },
@@ -205,7 +206,9 @@ export async function compareCommandLine(argv: CompareArguments, print: (line: s
   if (argv.resume !== undefined && argv.out !== undefined && resolve(argv.out) !== resolve(argv.resume)) {
     throw new ConfigError("--resume", [`names ${argv.resume} but --out names ${argv.out}; give one folder (--resume continues the comparison in it)`]);
   }
-  const out = resolve(argv.resume ?? argv.out ?? defaultOut());
+  if (argv.config !== undefined) readJsonFile("--config", argv.config, "a JSON file of comparison fields"); // refused before any folder is made
+  if (argv.resume !== undefined) existingFolder("--resume", argv.resume, "the folder of a comparison that was stopped (its runs/ inside)");
+  const out = writableFolder(argv.resume !== undefined ? "--resume" : "--out", argv.resume ?? argv.out ?? defaultOut());
   const rewards = argv.tiny ? (["digit"] as WorldTask[]) : parseRewards(argv.reward);
   const sizes = parseSizes(argv.sizes);
   await using bridge = await Bridge.start();
@@ -243,7 +246,10 @@ export async function compareCommandLine(argv: CompareArguments, print: (line: s
  */
 async function redraw(folders: string[], out: string | undefined, print: (line: string) => void): Promise<ComparisonResults[]> {
   if (folders.length === 0) throw new ConfigError("--plot", ["lists no folder; give one or more comparison folders (each with a results.json)"]);
-  const loaded = folders.map((folder) => ({ folder: resolve(folder), results: loadComparisonResults(join(resolve(folder), "results.json")) }));
+  const loaded = folders.map((folder) => {
+    const full = existingFolder("--plot", folder, "a comparison folder (with its results.json)");
+    return { folder: full, results: loadComparisonResults(join(full, "results.json")) };
+  });
   await using bridge = await Bridge.start();
   for (const { folder, results } of loaded) {
     writeFileSync(join(folder, results.files.table), comparisonTable(results));

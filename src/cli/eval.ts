@@ -1,6 +1,6 @@
 // `vader eval`: sample N videos per prompt and report the digit world's judge and reward means.
-import { readFileSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { Bridge } from "../bridge.js";
 import { ConfigError } from "../errors.js";
@@ -11,6 +11,7 @@ import { Scheduler } from "../scheduler/scheduler.js";
 import { evaluate, type EvaluationReport } from "../world/evaluate.js";
 import { worldPrompts } from "../world/judge.js";
 import { WORLD_BASE_DIRECTORY, WORLD_SAMPLING } from "../world/world-defaults.js";
+import { checkRewardNames, existingFolder, LORA_FOLDER, MODEL_FOLDER, readTextFile, writableFolder } from "./inputs.js";
 import { loraAt, openJobModel, promptsFromText } from "./job-model.js";
 import { JobModel } from "./train-job.js";
 import type { RunRecord } from "../specs/run-record.js";
@@ -39,8 +40,12 @@ function modelToJudge(folder: string | undefined, run: RunRecord | undefined): J
 
 export async function evaluateCommandLine(argv: EvalArguments, print: (line: string) => void = console.log): Promise<EvaluationReport> {
   const rewards = argv.rewards.split(",").map((name) => name.trim()).filter(Boolean).map((name) => Reward.named(name));
+  for (const reward of rewards) checkRewardNames(reward.spec, "--rewards");
+  if (argv.lora !== undefined) existingFolder("--lora", argv.lora, LORA_FOLDER);
+  if (argv.model !== undefined) existingFolder("--model", argv.model, MODEL_FOLDER);
+  for (const [flag, path] of [["--grid", argv.grid], ["--json", argv.json]] as const) if (path !== undefined) writableFolder(flag, dirname(resolve(path)));
   await using bridge = await Bridge.start();
-  const prompts = argv.prompts ? promptsFromText(readFileSync(argv.prompts, "utf8")) : await worldPrompts(bridge, argv.split);
+  const prompts = argv.prompts ? promptsFromText(readTextFile("--prompts", argv.prompts, "a text file of prompts, one per line")) : await worldPrompts(bridge, argv.split);
   if (prompts.length === 0) throw new ConfigError("--prompts", [`${argv.prompts} lists no prompts (one per line)`]);
   const lora = argv.lora ? await loraAt(bridge, argv.lora) : undefined;
   await using model = await openJobModel(bridge, modelToJudge(argv.model, lora?.run));

@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+// The `vader` command. A bad input ends with a short message (the flag or field, the problem, the
+// fix) and exit code 2; other failures with the error's message and exit code 1. Stack traces and
+// Python tracebacks only with --debug.
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { BridgeStartError, ConfigError, PythonError } from "../errors.js";
@@ -9,6 +12,8 @@ import { sampleCommand } from "./sample.js";
 import { trainCommand } from "./train.js";
 
 const EXIT_CODES = { failure: 1, badConfig: 2, bridgeStart: 3 } as const;
+const debug = process.argv.includes("--debug");
+const DEBUG_HINT = "(run again with --debug for the full trace)";
 
 try {
   await yargs(hideBin(process.argv))
@@ -18,11 +23,12 @@ try {
     .command(evalCommand)
     .command(compareCommand)
     .command(doctorCommand)
+    .option("debug", { type: "boolean", describe: "print stack traces and Python tracebacks on errors" })
     .demandCommand(1, "Name a command: train, sample, eval, compare or doctor")
     .strict()
-    .fail((message, error, parser) => {
+    .fail((message, error) => {
       if (error) throw error;
-      console.error(`${parser.help()}\n\n${message}`);
+      console.error(`${message}\nSee vader --help, or vader <command> --help.`);
       process.exit(EXIT_CODES.badConfig);
     })
     .help()
@@ -35,10 +41,10 @@ try {
     console.error(error.message);
     process.exitCode = EXIT_CODES.bridgeStart;
   } else if (error instanceof PythonError) {
-    console.error(`${error.message}\n\nPython traceback:\n${error.traceback}`);
+    console.error(debug ? `${error.message}\n\nPython traceback:\n${error.traceback}` : `${error.message}\n${DEBUG_HINT}`);
     process.exitCode = EXIT_CODES.failure;
   } else {
-    console.error(error);
+    console.error(debug ? error : `${error instanceof Error ? error.message : String(error)}\n${DEBUG_HINT}`);
     process.exitCode = EXIT_CODES.failure;
   }
 }

@@ -1,12 +1,12 @@
 // `vader sample`: generate a video, optionally with a trained LoRA.
-import { mkdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { saveVideo, videoAt } from "../model/video.js";
 import { Bridge } from "../bridge.js";
 import { ConfigError } from "../errors.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import type { BridgeClient } from "../transport/bridge-client.js";
+import { existingFolder, LORA_FOLDER, MODEL_FOLDER, readTextFile, writableFolder } from "./inputs.js";
 import { loraAt, openJobModel, promptsFromText } from "./job-model.js";
 import { DEFAULT_TRAIN_JOB, TrainJobConfig } from "./train-job.js";
 
@@ -43,7 +43,11 @@ export async function sample(argv: SampleArguments, print: (line: string) => voi
   if ((argv.prompt === undefined) === (argv.prompts === undefined)) {
     throw new ConfigError("vader sample", ["give exactly one of --prompt TEXT (one video) or --prompts FILE (a list, with --count and --out DIR)"]);
   }
-  const listed = argv.prompts !== undefined ? promptsFromText(readFileSync(argv.prompts, "utf8")) : [argv.prompt as string];
+  const listed = argv.prompts !== undefined ? promptsFromText(readTextFile("--prompts", argv.prompts, "a text file of prompts, one per line")) : [argv.prompt as string];
+  if (argv.lora !== undefined) existingFolder("--lora", argv.lora, LORA_FOLDER);
+  if (argv.model !== undefined) existingFolder("--model", argv.model, MODEL_FOLDER);
+  const single = argv.prompts === undefined && argv.count === 1;
+  writableFolder("--out", single ? dirname(resolve(argv.out)) : argv.out);
   if (listed.length === 0) throw new ConfigError("--prompts", [`${argv.prompts} lists no prompts (one per line)`]);
   const prompts = listed.flatMap((prompt) => Array.from({ length: argv.count }, () => prompt));
 
@@ -59,8 +63,6 @@ export async function sample(argv: SampleArguments, print: (line: string) => voi
     guidanceScale: job.trainer.guidanceScale,
     batchSize: 16,
   });
-  const single = argv.prompts === undefined && argv.count === 1;
-  if (!single) mkdirSync(argv.out, { recursive: true });
   const paths: string[] = [];
   for (const [index, prompt] of prompts.entries()) {
     paths.push(await saveVideo(bridge, videoAt(video, index), single ? argv.out : join(argv.out, fileNameFor(prompt, index))));

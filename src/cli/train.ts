@@ -1,5 +1,4 @@
 // `vader train`: fine-tune a model with VADER (or a baseline: --method) and leave a run directory behind.
-import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { AbortError, ConfigError } from "../errors.js";
@@ -15,6 +14,7 @@ import { JUDGE_FALL, judgeFalls } from "../compare/summary.js";
 import { describeFalls } from "../compare/table.js";
 import { formatStep, mean } from "./format.js";
 import { stopOnCtrlC } from "./ctrl-c.js";
+import { checkRewardNames, existingFolder, MODEL_FOLDER, readJsonFile, readTextFile, writableFolder } from "./inputs.js";
 import { openJobModel, promptsFromText } from "./job-model.js";
 import { TINY_TRAIN_JOB, TrainJobConfig, WORLD_TASKS, worldTrainJob, type TrainJobInput, type WorldTask } from "./train-job.js";
 
@@ -34,7 +34,7 @@ export interface TrainArguments {
 }
 
 export function resolveTrainJob(argv: TrainArguments): TrainJobConfig {
-  const fromFile = argv.config ? (JSON.parse(readFileSync(argv.config, "utf8")) as Record<string, unknown>) : {};
+  const fromFile = argv.config ? readJsonFile("--config", argv.config, "a JSON job file") : {};
   const base: TrainJobInput = argv.tiny ? TINY_TRAIN_JOB : worldTrainJob(argv.reward ?? "digit");
   const method = argv.method ?? fromFile.method ?? "vader";
   const merged: Record<string, unknown> = { ...base, ...fromFile, method };
@@ -45,15 +45,18 @@ export function resolveTrainJob(argv: TrainArguments): TrainJobConfig {
   if (argv.seed !== undefined) trainer.seed = argv.seed;
   merged.trainer = trainer;
   if (argv.steps !== undefined) merged.steps = argv.steps;
-  if (argv.model !== undefined) merged.model = { directory: resolve(argv.model) };
+  if (argv.model !== undefined) merged.model = { directory: existingFolder("--model", argv.model, MODEL_FOLDER) };
   if (argv.prompts !== undefined) {
-    const prompts = promptsFromText(readFileSync(argv.prompts, "utf8"));
+    const prompts = promptsFromText(readTextFile("--prompts", argv.prompts, "a text file of prompts, one per line"));
+    if (prompts.length === 0) throw new ConfigError("--prompts", [`${resolve(argv.prompts)} lists no prompts; write one prompt per line`]);
     merged.prompts = prompts;
     merged.preview = { ...(merged.preview as object), prompts: prompts.slice(0, 1) };
   }
   if (argv.evalSamples !== undefined) merged.evaluation = { ...(merged.evaluation as object), samplesPerPrompt: argv.evalSamples };
   const parsed = TrainJobConfig.safeParse(merged);
   if (!parsed.success) throw ConfigError.fromZod(argv.config ? `train job (${argv.config} + flags)` : "train job", parsed.error);
+  if ("directory" in parsed.data.model) existingFolder("model.directory", parsed.data.model.directory, MODEL_FOLDER);
+  checkRewardNames(parsed.data.reward, "reward");
   return parsed.data;
 }
 
@@ -63,7 +66,7 @@ function defaultRunName(method: TrainingMethod): string {
 
 export async function train(argv: TrainArguments, print: (line: string) => void = console.log): Promise<string> {
   const job = resolveTrainJob(argv);
-  const runDirectory = resolve(join(argv.runsDir, argv.name ?? defaultRunName(job.method)));
+  const runDirectory = resolve(join(writableFolder("--runs-dir", argv.runsDir), argv.name ?? defaultRunName(job.method)));
   print(`run directory: ${runDirectory}`);
 
   await using bridge = await Bridge.start();
@@ -86,7 +89,7 @@ export async function train(argv: TrainArguments, print: (line: string) => void 
 
   const preview = async (label: string) => {
     const scheduler = Scheduler.from(job.preview.scheduler ?? job.trainer.scheduler);
-    const videos = await model.sample({ prompts: job.preview.prompts, seed: job.preview.seed, scheduler });
+    const videos = await model.sample({ prompts: job.preview.prompts, seed: job.preview.seed, scheduler, guidanceScale: job.trainer.guidanceScale });
     const scores = await reward.score(bridge, videos, job.preview.prompts);
     for (let index = 0; index < job.preview.prompts.length; index++) {
       const path = await run.saveSample(`${label}-${index}`, videoAt(videos, index));

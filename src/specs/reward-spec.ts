@@ -11,12 +11,13 @@ export type RewardSpec =
  * A named reward's `options` are checked against that reward's own schema (reward-options.ts for
  * the built-ins; a Python-only plugin declares its schema in Python).
  */
-export const RewardSpecSchema: z.ZodType<RewardSpec> = z.lazy(() =>
+export const RewardSpecSchema: z.ZodType<RewardSpec, unknown> = z.lazy(() =>
   z.discriminatedUnion("kind", [
     z.strictObject({
       kind: z.literal("named"),
       name: implementationName("reward", "brightness"),
-      options: z.record(z.string(), z.unknown()),
+      /** May be left out: the reward's defaults. */
+      options: z.record(z.string(), z.unknown()).default({}),
     }),
     z.strictObject({
       kind: z.literal("scaled"),
