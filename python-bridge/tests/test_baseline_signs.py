@@ -12,7 +12,11 @@ passes while training quietly minimises the reward. These tests pin the directio
   implicit preference for it over the loser, relative to the reference, rises.
   Each is measured here, from the scheduler's Gaussian mean or the denoiser's error, not with
   the trainer's own log-probability or margin, so a sign flipped inside those is caught as well.
-- A short run. A few steps raise the mean reward of videos sampled from fixed seeds.
+- A short run (DDPO, GRPO). A few steps raise the mean reward of videos sampled from fixed seeds.
+  Diffusion-DPO has none: on the random-weight tiny model its denoising error has nothing to do
+  with what the sampler draws, so a few steps move the reward by noise only (measured over five
+  seeds, 8 steps of 4 pairs: from -3.8e-3 to +3.0e-3; fresh pairs' implicit preference did not
+  rise either). Its direction is pinned by the one-update tests.
 - Diffusion-DPO's minRewardGap: a pair whose reward gap is below it is a tie and takes no update.
 
 The model is the smallest tiny one (one 8x8 frame: 64 latent dimensions), so that a step is cheap
@@ -282,16 +286,14 @@ def share_initial_noise(trainer: DdpoTrainer) -> None:
     trainer.plan_batches = sharing
 
 
-SHORT_RUNS = {
-    "ddpo": {"batchSize": 16},
-    "grpo": {"groupSize": 16, "promptsPerStep": 1},
-    "dpo": {"samplesPerPrompt": 16, "promptsPerStep": 4, "minRewardGap": 0},
-}
+# Measured over trainer seeds 0-4 (the test uses seed 0): after 8 steps the fixed-seed reward rose by
+# 10.9e-3 to 16.2e-3 (DDPO) and 6.6e-3 to 13.4e-3 (GRPO); the reward's spread over the 32 videos is 0.012.
+SHORT_RUNS = {"ddpo": {"batchSize": 16}, "grpo": {"groupSize": 16, "promptsPerStep": 1}}
 SHORT_RUN_STEPS = 8
-SHORT_RUN_MIN_RISE = 2e-3  # the reward's spread over the 32 videos is about 0.012
+SHORT_RUN_MIN_RISE = 3e-3
 
 
-@pytest.mark.parametrize("algorithm", sorted(SHORT_RUNS))
+@pytest.mark.parametrize("algorithm", POLICY_GRADIENT)
 def test_a_short_run_raises_the_reward_on_fixed_seeds(algorithm):
     trainer = quick_baseline(algorithm, smallest_model(), **SHORT_RUNS[algorithm])
     if algorithm == "ddpo":
