@@ -144,7 +144,7 @@ export async function train(argv: TrainArguments, print: (line: string) => void 
     print(`judge: prompted digit ${percent(judgedBefore.judge.digitAccuracy)} -> ${percent(judgedAfter.judge.digitAccuracy)} (${samples} samples)`);
     print(`judge: prompted direction ${percent(judgedBefore.judge.directionAccuracy)} -> ${percent(judgedAfter.judge.directionAccuracy)} (${samples} samples)`);
     const falls = judgeFalls({ train: { reward: 0, judge: judgedBefore.judge }, test: null }, { train: { reward: 0, judge: judgedAfter.judge }, test: null });
-    if (falls.length > 0) print(`judge fell: ${describeFalls(falls)} (more than ${(JUDGE_FALL * 100).toFixed(0)} points: the training broke what the judge measures)`);
+    if (falls.length > 0) print(`judge fell: ${describeFalls(falls, { withSplit: false })} (more than ${(JUDGE_FALL * 100).toFixed(0)} points: the training broke what the judge measures)`);
     const rewardName = reward.toString();
     print(`reward ${rewardName} on the judged samples: ${judgedBefore.rewards[rewardName]?.toFixed(4)} -> ${judgedAfter.rewards[rewardName]?.toFixed(4)}`);
     await run.saveEvaluation({ before: summary(judgedBefore), after: summary(judgedAfter) });

@@ -19,9 +19,9 @@ function cells(score: SampleScore | null, spread: ScoreSpread | null = null): st
   ];
 }
 
-/** "judge fell: train prompted digit 77.1% -> 28.3%; ..." */
-export function describeFalls(falls: JudgeFall[]): string {
-  return falls.map((fall) => `${fall.split} ${MEASURE_LABELS[fall.measure]} ${percent(fall.base)} -> ${percent(fall.trained)}`).join("; ");
+/** "train prompted digit 77.1% -> 28.3%; ..." (without the split where there is only one). */
+export function describeFalls(falls: JudgeFall[], { withSplit = true } = {}): string {
+  return falls.map((fall) => `${withSplit ? `${fall.split} ` : ""}${MEASURE_LABELS[fall.measure]} ${percent(fall.base)} -> ${percent(fall.trained)}`).join("; ");
 }
 
 function verdict(results: ComparisonResults, summary: MethodSummary): string {
