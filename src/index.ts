@@ -54,3 +54,4 @@ export { AbortError, BridgeClosedError, BridgeStartError, ConfigError, ProtocolE
 export { PythonBridge, type PythonStats } from "./python/python-bridge.js";
 export { isPythonProxy, type IterateOptions, type PythonCallOptions, type PythonProxy, type PythonProxyMembers, type PythonValue } from "./python/python-proxy.js";
 export { PythonArgumentError, PythonObjectDisposedError } from "./python/python-errors.js";
+export { DEFAULT_TRAIN_JOB, JobModel, TINY_TRAIN_JOB, TrainJobConfig, WORLD_TASKS, worldTrainJob, type TrainJobInput, type WorldTask } from "./world/train-job.js";

@@ -21,7 +21,7 @@ import { WORLD_BASE_DIRECTORY, WORLD_SAMPLING } from "../world/world-defaults.js
 import { stopOnCtrlC } from "./ctrl-c.js";
 import { existingFolder, MODEL_FOLDER, readJsonFile, writableFolder } from "./inputs.js";
 import { openJobModel } from "./job-model.js";
-import { JobModel, TINY_TRAIN_JOB, WORLD_TASKS, type WorldTask } from "./train-job.js";
+import { JobModel, TINY_TRAIN_JOB, WORLD_TASKS, type WorldTask } from "../world/train-job.js";
 
 export interface CompareArguments {
   /** One digit-world task, or several comma-separated (each into its own subfolder, plus figure7.png). */

@@ -13,7 +13,7 @@ import { worldPrompts } from "../world/judge.js";
 import { WORLD_BASE_DIRECTORY, WORLD_SAMPLING } from "../world/world-defaults.js";
 import { checkRewardNames, existingFolder, LORA_FOLDER, MODEL_FOLDER, readTextFile, writableFolder } from "./inputs.js";
 import { loraAt, openJobModel, promptsFromText } from "./job-model.js";
-import { JobModel } from "./train-job.js";
+import { JobModel } from "../world/train-job.js";
 import type { RunRecord } from "../specs/run-record.js";
 
 interface EvalArguments {

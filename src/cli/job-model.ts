@@ -7,7 +7,7 @@ import { Model } from "../model/model.js";
 import { Run } from "../run/run.js";
 import type { RunRecord } from "../specs/run-record.js";
 import type { BridgeClient } from "../transport/bridge-client.js";
-import type { JobModel } from "./train-job.js";
+import type { JobModel } from "../world/train-job.js";
 
 export async function openJobModel(bridge: BridgeClient, model: JobModel): Promise<Model> {
   if ("directory" in model) {

@@ -8,7 +8,7 @@ import { Scheduler } from "../scheduler/scheduler.js";
 import type { BridgeClient } from "../transport/bridge-client.js";
 import { existingFolder, LORA_FOLDER, MODEL_FOLDER, readTextFile, writableFolder } from "./inputs.js";
 import { loraAt, openJobModel, promptsFromText } from "./job-model.js";
-import { DEFAULT_TRAIN_JOB, TrainJobConfig } from "./train-job.js";
+import { DEFAULT_TRAIN_JOB, TrainJobConfig } from "../world/train-job.js";
 
 interface SampleArguments {
   prompt?: string;

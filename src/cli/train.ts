@@ -16,7 +16,7 @@ import { formatStep, mean } from "./format.js";
 import { stopOnCtrlC } from "./ctrl-c.js";
 import { checkRewardNames, existingFolder, MODEL_FOLDER, readJsonFile, readTextFile, writableFolder } from "./inputs.js";
 import { openJobModel, promptsFromText } from "./job-model.js";
-import { TINY_TRAIN_JOB, TrainJobConfig, WORLD_TASKS, worldTrainJob, type TrainJobInput, type WorldTask } from "./train-job.js";
+import { TINY_TRAIN_JOB, TrainJobConfig, WORLD_TASKS, worldTrainJob, type TrainJobInput, type WorldTask } from "../world/train-job.js";
 
 export interface TrainArguments {
   method?: TrainingMethod;

@@ -8,7 +8,7 @@ import { Bridge, Run } from "../../src/index.js";
 import { doctor } from "../../src/cli/doctor.js";
 import { sample } from "../../src/cli/sample.js";
 import { train } from "../../src/cli/train.js";
-import { TINY_TRAIN_JOB } from "../../src/cli/train-job.js";
+import { TINY_TRAIN_JOB } from "../../src/world/train-job.js";
 import { PACKAGE_ROOT } from "../../src/transport/package-root.js";
 import { resolvePython } from "../../src/transport/python-process.js";
 

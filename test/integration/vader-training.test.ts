@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AbortError, Bridge, ConfigError, Model, Reward, Scheduler, Trainer, type StepMetrics } from "../../src/index.js";
-import { TINY_TRAIN_JOB } from "../../src/cli/train-job.js";
+import { TINY_TRAIN_JOB } from "../../src/world/train-job.js";
 
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 

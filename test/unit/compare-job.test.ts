@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseRewards, parseSizes, resolveCompareJob } from "../../src/cli/compare.js";
-import { WORLD_TASKS } from "../../src/cli/train-job.js";
+import { WORLD_TASKS } from "../../src/world/train-job.js";
 import { ConfigError } from "../../src/errors.js";
 import { sharedTaskFields } from "../../src/trainer/by-method.js";
 import type { BridgeClient } from "../../src/transport/bridge-client.js";

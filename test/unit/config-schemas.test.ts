@@ -7,7 +7,7 @@ import { SchedulerConfig } from "../../src/specs/scheduler-config.js";
 import { RewardSpecSchema } from "../../src/specs/reward-spec.js";
 import { TextToVideoTinyOptions } from "../../src/specs/model-config.js";
 import { METHODS } from "../../src/protocol/methods.js";
-import { TrainJobConfig } from "../../src/cli/train-job.js";
+import { TrainJobConfig } from "../../src/world/train-job.js";
 import { resolveTrainJob } from "../../src/cli/train.js";
 import type { Model } from "../../src/model/model.js";
 import { issuesOf } from "../helpers.js";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { resolveTrainJob } from "../../src/cli/train.js";
-import { TINY_TRAIN_JOB, WORLD_TASKS } from "../../src/cli/train-job.js";
+import { TINY_TRAIN_JOB, WORLD_TASKS } from "../../src/world/train-job.js";
 import { queriesPerStep } from "../../src/trainer/by-method.js";
 import { issuesOf } from "../helpers.js";
 

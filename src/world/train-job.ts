@@ -1,5 +1,6 @@
-// The job `vader train` runs: a built-in task on the digit world by default, overridable by a
-// JSON file and flags.
+// A training job as data (what `vader train` runs and a run directory records): the model, the
+// method and its trainer options, the reward, prompts, steps, previews and the judge; and the
+// digit world's built-in tasks as such jobs. The CLI merges a JSON file and flags over one.
 import { z } from "zod";
 import { IMPLEMENTATIONS } from "../specs/implementations.js";
 import { GeneratedSize, PlacementOptions } from "../specs/model-config.js";
@@ -7,7 +8,7 @@ import { RewardSpecSchema } from "../specs/reward-spec.js";
 import { SchedulerConfig } from "../specs/scheduler-config.js";
 import type { VaderTrainerConfigInput } from "../specs/trainers/vader-config.js";
 import { TRAINING_METHODS, type MethodConfig, type TrainingMethod } from "../trainer/by-method.js";
-import { WORLD_BASE_DIRECTORY, WORLD_SAMPLING } from "../world/world-defaults.js";
+import { WORLD_BASE_DIRECTORY, WORLD_SAMPLING } from "./world-defaults.js";
 
 /** A model folder (the digit world's base by default, or any model in the same layout), optionally generating at another size. */
 const DirectoryModel = z.strictObject({ directory: z.string().min(1), ...PlacementOptions, ...GeneratedSize });
