@@ -19,6 +19,14 @@ export function readTextFile(flag: string, path: string, what: string): string {
   }
 }
 
+/** An existing file (not a folder), resolved. */
+export function existingFile(flag: string, path: string, what: string): string {
+  const full = resolve(path);
+  if (!existsSync(full)) throw new ConfigError(flag, [`${full} does not exist; give ${what}`]);
+  if (statSync(full).isDirectory()) throw new ConfigError(flag, [`${full} is a folder; give ${what}`]);
+  return full;
+}
+
 /** A JSON object from a file; bad JSON names the file and the parser's complaint. */
 export function readJsonFile(flag: string, path: string, what: string): Record<string, unknown> {
   const text = readTextFile(flag, path, what);

@@ -9,6 +9,7 @@ import { compareCommand } from "./compare.js";
 import { doctorCommand } from "./doctor.js";
 import { evalCommand } from "./eval.js";
 import { sampleCommand } from "./sample.js";
+import { scoreCommand } from "./score.js";
 import { trainCommand } from "./train.js";
 
 const EXIT_CODES = { failure: 1, badConfig: 2, bridgeStart: 3 } as const;
@@ -22,9 +23,10 @@ try {
     .command(sampleCommand)
     .command(evalCommand)
     .command(compareCommand)
+    .command(scoreCommand)
     .command(doctorCommand)
     .option("debug", { type: "boolean", describe: "print stack traces and Python tracebacks on errors" })
-    .demandCommand(1, "Name a command: train, sample, eval, compare or doctor")
+    .demandCommand(1, "Name a command: train, sample, eval, compare, score or doctor")
     .strict()
     .fail((message, error) => {
       if (error) throw error;

@@ -11,7 +11,7 @@ export function videoAt(batch: Tensor<"uint8">, index: number): Tensor<"uint8"> 
   return new Tensor("uint8", frameShape, batch.data.subarray(index * size, (index + 1) * size));
 }
 
-/** Writes one video (uint8 [frames, height, width, 3]) as a looping GIF that any player opens. */
+/** Writes one video (uint8 [frames, height, width, 3]) as a looping GIF that any player opens, or losslessly as `.npy`. */
 export async function saveVideo(bridge: BridgeClient, video: Tensor<"uint8">, path: string, options: { fps?: number } = {}): Promise<string> {
   return (await bridge.call("video.write", { video, path, fps: options.fps ?? 8 })).path;
 }
@@ -19,4 +19,11 @@ export async function saveVideo(bridge: BridgeClient, video: Tensor<"uint8">, pa
 /** Writes a batch of videos (uint8 [B, frames, height, width, 3]) as one PNG grid, a row per video with its caption. */
 export async function saveVideoGrid(bridge: BridgeClient, videos: Tensor<"uint8">, path: string, captions?: string[]): Promise<string> {
   return (await bridge.call("video.writeGrid", { video: videos, path, captions: captions ?? null })).path;
+}
+
+/** Reads a video file (.gif, every frame as RGB; or .npy, uint8 [frames, height, width, 3]) as uint8 [frames, height, width, 3]. */
+export async function readVideo(bridge: BridgeClient, path: string): Promise<Tensor<"uint8">> {
+  const { video } = await bridge.call("video.read", { path });
+  if (video.dtype !== "uint8") throw new TypeError(`video.read returned ${video.dtype}, expected uint8`);
+  return video as Tensor<"uint8">;
 }

@@ -83,6 +83,11 @@ export const METHODS = {
     params: z.strictObject({ video: TensorValue, path: z.string().min(1), fps: z.number().int().min(1).max(60).default(8) }),
     result: z.strictObject({ path: z.string() }),
   },
+  /** Reads a .gif (every frame, RGB) or a .npy (uint8 [frames, H, W, 3]) as uint8 [frames, H, W, 3]. */
+  "video.read": {
+    params: z.strictObject({ path: z.string().min(1) }),
+    result: z.strictObject({ video: TensorValue }),
+  },
   /** The digit world's captions: the fine-tuning prompts, the held-out test prompts, or all 40 (docs/world.md). */
   "world.prompts": {
     params: z.strictObject({ split: z.enum(["train", "test", "all"]).default("train") }),

@@ -4,6 +4,13 @@ import { Tensor } from "../specs/tensor.js";
 import { IMPLEMENTATIONS } from "../specs/implementations.js";
 import { RewardSpecSchema, type RewardSpec } from "../specs/reward-spec.js";
 
+/** One named reward inside a composed one, with its weight in the sum. */
+export interface RewardTerm {
+  name: string;
+  weight: number;
+  reward: Reward;
+}
+
 /**
  * A differentiable reward, as data. Compose with `times` and `plus`; nothing crosses the bridge
  * until a trainer or `score` needs it, and then Python builds the whole tree.
@@ -46,6 +53,35 @@ export class Reward {
     const { scores } = await bridge.call("reward.score", { reward: this.spec, video, prompts });
     if (scores.dtype !== "float32") throw new TypeError(`reward.score returned ${scores.dtype}, expected float32`);
     return scores.data as Float32Array;
+  }
+
+  /**
+   * The named rewards this one sums, each with its weight (the product of the factors above it):
+   * the reward is the sum of weight x term. A named reward is one term of weight 1.
+   */
+  terms(): RewardTerm[] {
+    const collect = (spec: RewardSpec, weight: number): RewardTerm[] => {
+      switch (spec.kind) {
+        case "named":
+          return [{ name: spec.name, weight, reward: Reward.from(spec) }];
+        case "scaled":
+          return collect(spec.reward, weight * spec.factor);
+        case "sum":
+          return spec.terms.flatMap((term) => collect(term, weight));
+      }
+    };
+    return collect(this.spec, 1);
+  }
+
+  /**
+   * Scores videos as `score` does, and each term on its own (unweighted), so that a sum shows what
+   * moved it: reward hacking hides in a sum. `total[i]` is the sum of weight x term value.
+   */
+  async scoreTerms(bridge: BridgeClient, video: Tensor<"uint8">, prompts: string[] = []): Promise<{ total: Float32Array; terms: (RewardTerm & { values: Float32Array })[] }> {
+    const total = await this.score(bridge, video, prompts);
+    const terms = [];
+    for (const term of this.terms()) terms.push({ ...term, values: await term.reward.score(bridge, video, prompts) });
+    return { total, terms };
   }
 
   toJSON(): RewardSpec {

@@ -36,6 +36,8 @@ const BAD_INPUTS: { args: string[]; says: RegExp }[] = [
   { args: ["compare", "--resume", missing], says: /--resume:\n {2}- .*missing does not exist; give the folder of a comparison/ },
   { args: ["compare", "--config", badJson], says: /--config:\n {2}- .*is not valid JSON/ },
   { args: ["compare", "--plot", aFile], says: /--plot:\n {2}- .*plain\.txt is a file, not a folder/ },
+  { args: ["score", join(scratch, "missing.gif"), "--reward", "brightness"], says: /VIDEO:\n {2}- .*missing\.gif does not exist; give a video file/ },
+  { args: ["score", aFile, "--reward", "brightness", "--options", "{digit: 2}"], says: /--options:\n {2}- is not valid JSON/ },
 ];
 
 // tsx's loader by path: the CLI runs from the scratch folder, where no node_modules resolves it.

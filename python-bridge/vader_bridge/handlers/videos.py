@@ -1,4 +1,4 @@
-"""video.write: a uint8 video as a looping GIF; video.writeGrid: a batch of videos as one PNG of frames."""
+"""video.write: a uint8 video as a looping GIF or a lossless .npy; video.read: one back; video.writeGrid: a batch of videos as one PNG of frames."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from ..call import Call, Handler
-from ..video import write_video
+from ..video import read_video, write_video
 from ..world.preview import save_video_grid
 from .context import BridgeContext
 
@@ -26,4 +26,7 @@ def methods(context: BridgeContext) -> dict[str, Handler]:
         save_video_grid(video, params["path"], captions)
         return {"path": params["path"]}
 
-    return {"video.write": write, "video.writeGrid": write_grid}
+    def read(params: dict[str, Any], call: Call) -> dict[str, Any]:
+        return {"video": read_video(params["path"])}
+
+    return {"video.write": write, "video.read": read, "video.writeGrid": write_grid}
