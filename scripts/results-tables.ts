@@ -9,6 +9,8 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadComparisonResults } from "../src/compare/saved-results.js";
+import { learningRateLabel } from "../src/compare/learning-rates.js";
+import { judgeFalls } from "../src/compare/summary.js";
 import { describeFalls } from "../src/compare/table.js";
 import type { ComparisonResults, MethodSummary, SampleScore } from "../src/specs/comparison-results.js";
 import { METHOD_LABELS } from "../src/trainer/by-method.js";
@@ -176,11 +178,13 @@ function hackChecks(): string {
   const rows = runs.map((run) => {
     const { before, after } = run.evaluation as NonNullable<TrainRun["evaluation"]>;
     const reward = Object.keys(after.rewards)[0] ?? "";
-    return `| ${reward} | ${run.config.trainer.lr} | ${run.metrics.length} | ${before.rewards[reward]?.toFixed(3)} -> ${after.rewards[reward]?.toFixed(3)} | ${percent(before.digitAccuracy)} -> ${percent(after.digitAccuracy)} | ${percent(before.directionAccuracy)} -> ${percent(after.directionAccuracy)} | \`${fromRoot(run.directory)}\` |`;
+    const falls = judgeFalls({ train: { reward: 0, judge: before }, test: null }, { train: { reward: 0, judge: after }, test: null });
+    const verdict = falls.length > 0 ? `**judge fell**: ${describeFalls(falls, { withSplit: false })}` : "";
+    return `| ${reward} | ${learningRateLabel(run.config.trainer.lr)} | ${run.metrics.length} | ${before.rewards[reward]?.toFixed(4)} -> ${after.rewards[reward]?.toFixed(4)} | ${percent(before.digitAccuracy)} -> ${percent(after.digitAccuracy)} | ${percent(before.directionAccuracy)} -> ${percent(after.directionAccuracy)} | ${verdict} | \`${fromRoot(run.directory)}\` |`;
   });
   return [
-    "| reward | lr | steps | reward (judged samples) | judge: prompted digit | judge: prompted direction | run |",
-    "| --- | ---: | ---: | --- | --- | --- | --- |",
+    "| reward | lr | steps | reward (judged samples) | judge: prompted digit | judge: prompted direction | | run |",
+    "| --- | ---: | ---: | --- | --- | --- | --- | --- |",
     ...rows,
   ].join("\n");
 }
