@@ -8,7 +8,7 @@ import { Scheduler } from "../scheduler/scheduler.js";
 import type { BridgeClient } from "../transport/bridge-client.js";
 import { existingFolder, LORA_FOLDER, MODEL_FOLDER, readTextFile, writableFolder } from "./inputs.js";
 import { loraAt, openJobModel, promptsFromText } from "./job-model.js";
-import { DEFAULT_TRAIN_JOB, TrainJobConfig } from "../world/train-job.js";
+import { DEFAULT_TRAIN_JOB, JobModel, TrainJobConfig } from "../world/train-job.js";
 
 interface SampleArguments {
   prompt?: string;
@@ -19,7 +19,15 @@ interface SampleArguments {
   model?: string;
   seed: number;
   steps?: number;
+  guidance?: number;
+  frames?: number;
+  height?: number;
+  width?: number;
+  /** With --prompts or --count > 1: the files' format in the --out folder. */
+  format?: "gif" | "npy";
 }
+
+const VIDEO_FORMATS = ["gif", "npy"] as const;
 
 /** The model and scheduler a run was trained with (so its LoRA lands on the same base weights) and its LoRA folder; else the default job's. */
 async function jobFor(bridge: BridgeClient, loraPath: string | undefined): Promise<{ job: TrainJobConfig; loraDirectory?: string }> {
@@ -30,9 +38,9 @@ async function jobFor(bridge: BridgeClient, loraPath: string | undefined): Promi
   return { job: parsed.data, ...(lora ? { loraDirectory: lora.loraDirectory } : {}) };
 }
 
-function fileNameFor(prompt: string, index: number): string {
+function fileNameFor(prompt: string, index: number, format: string): string {
   const slug = prompt.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 48);
-  return `${String(index).padStart(3, "0")}-${slug || "video"}.gif`;
+  return `${String(index).padStart(3, "0")}-${slug || "video"}.${format}`;
 }
 
 /**
@@ -47,25 +55,32 @@ export async function sample(argv: SampleArguments, print: (line: string) => voi
   if (argv.lora !== undefined) existingFolder("--lora", argv.lora, LORA_FOLDER);
   if (argv.model !== undefined) existingFolder("--model", argv.model, MODEL_FOLDER);
   const single = argv.prompts === undefined && argv.count === 1;
+  if (single && !VIDEO_FORMATS.some((format) => argv.out.toLowerCase().endsWith(`.${format}`))) {
+    throw new ConfigError("--out", [`${argv.out} is neither .gif nor .npy; name the file x.gif (a looping GIF) or x.npy (lossless uint8 [frames, H, W, 3])`]);
+  }
   writableFolder("--out", single ? dirname(resolve(argv.out)) : argv.out);
   if (listed.length === 0) throw new ConfigError("--prompts", [`${argv.prompts} lists no prompts (one per line)`]);
   const prompts = listed.flatMap((prompt) => Array.from({ length: argv.count }, () => prompt));
 
   await using bridge = await Bridge.start();
   const { job, loraDirectory } = await jobFor(bridge, argv.lora);
-  await using model = await openJobModel(bridge, argv.model ? { directory: resolve(argv.model), device: "auto", precision: "auto" } : job.model);
+  const size = Object.fromEntries(Object.entries({ frames: argv.frames, height: argv.height, width: argv.width }).filter(([, value]) => value !== undefined));
+  const base = argv.model ? { directory: resolve(argv.model), device: "auto" as const, precision: "auto" as const } : job.model;
+  const sized = JobModel.safeParse({ ...base, ...size });
+  if (!sized.success) throw ConfigError.fromZod("model size (--frames, --height, --width)", sized.error);
+  await using model = await openJobModel(bridge, sized.data);
   if (loraDirectory) await model.loadLora(loraDirectory);
   const scheduler = Scheduler.from(job.trainer.scheduler);
   const video = await model.sample({
     prompts,
     seed: argv.seed,
     scheduler: argv.steps === undefined ? scheduler : scheduler.withSteps(argv.steps),
-    guidanceScale: job.trainer.guidanceScale,
+    guidanceScale: argv.guidance ?? job.trainer.guidanceScale,
     batchSize: 16,
   });
   const paths: string[] = [];
   for (const [index, prompt] of prompts.entries()) {
-    paths.push(await saveVideo(bridge, videoAt(video, index), single ? argv.out : join(argv.out, fileNameFor(prompt, index))));
+    paths.push(await saveVideo(bridge, videoAt(video, index), single ? argv.out : join(argv.out, fileNameFor(prompt, index, argv.format ?? "gif"))));
   }
   const [, frames, height, width] = video.shape;
   print(`wrote ${single ? paths[0] : `${paths.length} videos to ${argv.out}`} (${frames} frames of ${width}x${height}${argv.lora ? `, LoRA from ${argv.lora}` : ""})`);
@@ -74,17 +89,22 @@ export async function sample(argv: SampleArguments, print: (line: string) => voi
 
 export const sampleCommand: CommandModule<object, SampleArguments> = {
   command: "sample",
-  describe: "Generate videos from a prompt or a prompt list (GIF)",
+  describe: "Generate videos from a prompt or a prompt list (GIF or lossless .npy)",
   builder: (yargs: Argv) =>
     yargs
       .option("prompt", { type: "string", describe: "text prompt, e.g. \"digit 7 moving left\"" })
       .option("prompts", { type: "string", describe: "text file of prompts, one per line (then --out is a folder)" })
       .option("count", { type: "number", default: 1, describe: "videos per prompt" })
-      .option("out", { type: "string", default: "sample.gif", describe: "output file (.gif), or folder with --prompts / --count > 1" })
+      .option("out", { type: "string", default: "sample.gif", describe: "output file (.gif, or .npy: lossless uint8 [frames, H, W, 3]), or folder with --prompts / --count > 1" })
+      .option("format", { choices: VIDEO_FORMATS, describe: "with an --out folder: gif (default) or npy" })
       .option("lora", { type: "string", describe: "run directory (or LoRA folder) whose weights to apply" })
       .option("model", { type: "string", describe: "model folder in the ModelScope layout (default: the run's model, else the digit world's base)" })
       .option("seed", { type: "number", default: 0, describe: "sampling seed" })
-      .option("steps", { type: "number", describe: "denoising steps (default: the run's)" }) as unknown as Argv<SampleArguments>,
+      .option("steps", { type: "number", describe: "denoising steps (default: the run's)" })
+      .option("guidance", { type: "number", describe: "classifier-free guidance scale (default: the run's)" })
+      .option("frames", { type: "number", describe: "frames to generate (default: the model's)" })
+      .option("height", { type: "number", describe: "frame height in pixels (default: the model's)" })
+      .option("width", { type: "number", describe: "frame width in pixels (default: the model's)" }) as unknown as Argv<SampleArguments>,
   handler: async (argv: ArgumentsCamelCase<SampleArguments>) => {
     await sample(argv);
   },

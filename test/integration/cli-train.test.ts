@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Bridge, Run } from "../../src/index.js";
+import { Bridge, Run, readVideo } from "../../src/index.js";
 import { doctor } from "../../src/cli/doctor.js";
 import { sample } from "../../src/cli/sample.js";
 import { train } from "../../src/cli/train.js";
@@ -44,6 +44,11 @@ describe("vader train / sample", () => {
     const out = join(runsDir, "with-lora.gif");
     await sample({ prompt: "a dog playing a guitar on a porch", count: 1, out, lora: runDirectory, seed: 0 }, () => undefined);
     expect(readFileSync(out).subarray(0, 6).toString("latin1")).toBe("GIF89a");
+
+    // Lossless .npy at another size and guidance: the exact frames, uint8 [frames, H, W, 3].
+    const npy = join(runsDir, "with-lora.npy");
+    await sample({ prompt: "a dog playing a guitar on a porch", count: 1, out: npy, lora: runDirectory, seed: 0, frames: 4, height: 16, width: 24, guidance: 1 }, () => undefined);
+    expect((await readVideo(bridge, npy)).shape).toEqual([4, 16, 24, 3]);
   });
 });
 
