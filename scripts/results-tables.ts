@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { smoothedMeanCurve } from "../src/compare/queries-to-match.js";
 import { loadComparisonResults } from "../src/compare/saved-results.js";
 import { learningRateLabel } from "../src/compare/learning-rates.js";
 import { judgeFalls } from "../src/compare/summary.js";
@@ -82,6 +83,22 @@ function queriesText(results: ComparisonResults): string {
     .join(", ");
 }
 
+/** The reverse reading: the queries VADER needed to reach each baseline's final training reward (same smoothed seed-mean curves). */
+function vaderQueriesToBaselines(results: ComparisonResults): string {
+  const curveOf = (method: MethodSummary) => smoothedMeanCurve(results.runs.filter((run) => run.method === method.method && run.lr === method.lr));
+  const vader = results.summary.find((summary) => summary.method === "vader");
+  if (!vader) return "–";
+  const vaderCurve = curveOf(vader);
+  return results.summary
+    .filter((summary) => summary.method !== "vader")
+    .map((summary) => {
+      const level = curveOf(summary).reward.at(-1) ?? Number.NaN;
+      const index = vaderCurve.reward.findIndex((value) => value >= level);
+      return `${METHOD_LABELS[summary.method]}'s ${level.toFixed(3)}: ${index < 0 ? `not within ${results.budget}` : vaderCurve.rewardQueries[index]}`;
+    })
+    .join("; ");
+}
+
 /** README: one row per 3-seed comparison: base and each method's final train reward (judge), mean ± std. */
 function readmeSummary(): string {
   const comparisons = seeded();
@@ -116,6 +133,7 @@ function seededTables(): string {
         table,
         "",
         `Ordering by final train reward (mean ± std intervals against VADER's): ${ordering(results)}.`,
+        `Queries VADER needed to reach each baseline's final training reward: ${vaderQueriesToBaselines(results)}.`,
         falls.length > 0 ? `Judge falls: ${falls.join("; ")}.` : "No method's judge fell.",
       ].join("\n");
     })

@@ -32,7 +32,7 @@ function curvePanel(results: ComparisonResults) {
 /** Training curves of one comparison, or of several (one column each, e.g. the world's three rewards). */
 export async function plotComparison(bridge: BridgeClient, results: ComparisonResults | ComparisonResults[], path: string): Promise<string> {
   const all = Array.isArray(results) ? results : [results];
-  const title = "each method at its best learning rate";
+  const title = "each method at its chosen learning rate (mean over seeds, band: lowest to highest seed)";
   return (await bridge.call("plot.comparison", { path, title, panels: all.map(curvePanel) })).path;
 }
 
