@@ -7,24 +7,22 @@ import { ConfigError } from "../errors.js";
 import { BUILT_IN_REWARDS } from "../specs/implementations.js";
 import type { RewardSpec } from "../specs/reward-spec.js";
 
-/** A text file's content; a missing or unreadable file is a ConfigError for `flag`. */
-export function readTextFile(flag: string, path: string, what: string): string {
-  const full = resolve(path);
-  if (!existsSync(full)) throw new ConfigError(flag, [`${full} does not exist; give the path of ${what}`]);
-  if (statSync(full).isDirectory()) throw new ConfigError(flag, [`${full} is a folder; give the path of ${what}`]);
-  try {
-    return readFileSync(full, "utf8");
-  } catch (error) {
-    throw new ConfigError(flag, [`${full} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check its permissions`]);
-  }
-}
-
 /** An existing file (not a folder), resolved. */
 export function existingFile(flag: string, path: string, what: string): string {
   const full = resolve(path);
   if (!existsSync(full)) throw new ConfigError(flag, [`${full} does not exist; give ${what}`]);
   if (statSync(full).isDirectory()) throw new ConfigError(flag, [`${full} is a folder; give ${what}`]);
   return full;
+}
+
+/** A text file's content; a missing or unreadable file is a ConfigError for `flag`. */
+export function readTextFile(flag: string, path: string, what: string): string {
+  const full = existingFile(flag, path, `the path of ${what}`);
+  try {
+    return readFileSync(full, "utf8");
+  } catch (error) {
+    throw new ConfigError(flag, [`${full} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check its permissions`]);
+  }
 }
 
 /** A JSON object from a file; bad JSON names the file and the parser's complaint. */

@@ -53,7 +53,7 @@ export async function sample(argv: SampleArguments, print: (line: string) => voi
   }
   const listed = argv.prompts !== undefined ? promptsFromText(readTextFile("--prompts", argv.prompts, "a text file of prompts, one per line")) : [argv.prompt as string];
   if (argv.lora !== undefined) existingFolder("--lora", argv.lora, LORA_FOLDER);
-  if (argv.model !== undefined) existingFolder("--model", argv.model, MODEL_FOLDER);
+  const modelFolder = argv.model !== undefined ? existingFolder("--model", argv.model, MODEL_FOLDER) : undefined;
   const single = argv.prompts === undefined && argv.count === 1;
   if (single && !VIDEO_FORMATS.some((format) => argv.out.toLowerCase().endsWith(`.${format}`))) {
     throw new ConfigError("--out", [`${argv.out} is neither .gif nor .npy; name the file x.gif (a looping GIF) or x.npy (lossless uint8 [frames, H, W, 3])`]);
@@ -65,7 +65,7 @@ export async function sample(argv: SampleArguments, print: (line: string) => voi
   await using bridge = await Bridge.start();
   const { job, loraDirectory } = await jobFor(bridge, argv.lora);
   const size = Object.fromEntries(Object.entries({ frames: argv.frames, height: argv.height, width: argv.width }).filter(([, value]) => value !== undefined));
-  const base = argv.model ? { directory: resolve(argv.model), device: "auto" as const, precision: "auto" as const } : job.model;
+  const base = modelFolder ? { directory: modelFolder, device: "auto" as const, precision: "auto" as const } : job.model;
   const sized = JobModel.safeParse({ ...base, ...size });
   if (!sized.success) throw ConfigError.fromZod("model size (--frames, --height, --width)", sized.error);
   await using model = await openJobModel(bridge, sized.data);
