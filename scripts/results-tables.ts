@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { smoothedMeanCurve } from "../src/compare/queries-to-match.js";
 import { loadComparisonResults } from "../src/compare/saved-results.js";
 import { learningRateLabel } from "../src/compare/learning-rates.js";
-import { judgeFalls } from "../src/compare/summary.js";
+import { measureFalls } from "../src/compare/summary.js";
 import { describeFalls } from "../src/compare/table.js";
 import type { ComparisonResults, MethodSummary, SampleScore } from "../src/specs/comparison-results.js";
 import { METHOD_LABELS } from "../src/trainer/by-method.js";
@@ -196,8 +196,8 @@ function hackChecks(): string {
   const rows = runs.map((run) => {
     const { before, after } = run.evaluation as NonNullable<TrainRun["evaluation"]>;
     const reward = Object.keys(after.rewards)[0] ?? "";
-    const falls = judgeFalls({ train: { reward: 0, judge: before }, test: null }, { train: { reward: 0, judge: after }, test: null });
-    const verdict = falls.length > 0 ? `**judge fell**: ${describeFalls(falls, { withSplit: false })}` : "";
+    const falls = measureFalls(before, after);
+    const verdict = falls.length > 0 ? `**judge fell**: ${describeFalls(falls)}` : "";
     return `| ${reward} | ${learningRateLabel(run.config.trainer.lr)} | ${run.metrics.length} | ${before.rewards[reward]?.toFixed(4)} -> ${after.rewards[reward]?.toFixed(4)} | ${percent(before.digitAccuracy)} -> ${percent(after.digitAccuracy)} | ${percent(before.directionAccuracy)} -> ${percent(after.directionAccuracy)} | ${verdict} | \`${fromRoot(run.directory)}\` |`;
   });
   return [

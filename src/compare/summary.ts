@@ -86,18 +86,25 @@ export function rewardHacked(reward: RewardSpec, base: SampleScore, trained: Sam
   return rewardRose && (task.must === "rise" ? judgeGain <= 0 : judgeGain < 0);
 }
 
+/** A judge measure that fell, on one set of samples (no split): what `vader train` judges. */
+export type MeasureFall = Omit<JudgeFall, "split">;
+/** What any judge report holds: the share of the prompted digit and of the prompted direction. */
+type JudgeMeasures = Record<MeasureFall["measure"], number>;
+
+/** Every judge measure of `after` more than JUDGE_FALL below `before`'s, the same samples judged before and after training. */
+export function measureFalls(before: JudgeMeasures, after: JudgeMeasures): MeasureFall[] {
+  return (["digitAccuracy", "directionAccuracy"] as const)
+    .filter((measure) => before[measure] - after[measure] > JUDGE_FALL)
+    .map((measure) => ({ measure, base: before[measure], trained: after[measure] }));
+}
+
 /** Every judge measure, on every split, that fell more than JUDGE_FALL below the base's. */
 export function judgeFalls(base: SplitScores, trained: SplitScores): JudgeFall[] {
-  const falls: JudgeFall[] = [];
-  for (const split of ["train", "test"] as const) {
+  return (["train", "test"] as const).flatMap((split) => {
     const before = base[split]?.judge;
     const after = trained[split]?.judge;
-    if (!before || !after) continue;
-    for (const measure of ["digitAccuracy", "directionAccuracy"] as const) {
-      if (before[measure] - after[measure] > JUDGE_FALL) falls.push({ split, measure, base: before[measure], trained: after[measure] });
-    }
-  }
-  return falls;
+    return before && after ? measureFalls(before, after).map((fall) => ({ split, ...fall })) : [];
+  });
 }
 
 /**

@@ -4,7 +4,7 @@
 import type { ComparisonResults, JudgeFall, MethodSummary, SampleScore, ScoreSpread } from "../specs/comparison-results.js";
 import { METHOD_LABELS } from "../trainer/by-method.js";
 import { learningRateLabel } from "./learning-rates.js";
-import { JUDGE_FALL, JUDGED_TASKS, MEASURE_LABELS, REWARD_RISE } from "./summary.js";
+import { JUDGE_FALL, JUDGED_TASKS, MEASURE_LABELS, REWARD_RISE, type MeasureFall } from "./summary.js";
 
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 const withSpread = (text: string, spread: string | null) => (spread === null ? text : `${text} ± ${spread}`);
@@ -19,12 +19,12 @@ function cells(score: SampleScore | null, spread: ScoreSpread | null = null): st
   ];
 }
 
-/** "train prompted digit 77.1% -> 28.3%; ..." (without the split where there is only one). */
-export function describeFalls(falls: JudgeFall[], { withSplit = true } = {}): string {
-  return falls.map((fall) => `${withSplit ? `${fall.split} ` : ""}${MEASURE_LABELS[fall.measure]} ${percent(fall.base)} -> ${percent(fall.trained)}`).join("; ");
+/** "train prompted digit 77.1% -> 28.3%; ..." (falls of one set of samples have no split to name). */
+export function describeFalls(falls: (MeasureFall & { split?: JudgeFall["split"] })[]): string {
+  return falls.map((fall) => `${fall.split ? `${fall.split} ` : ""}${MEASURE_LABELS[fall.measure]} ${percent(fall.base)} -> ${percent(fall.trained)}`).join("; ");
 }
 
-function verdict(results: ComparisonResults, summary: MethodSummary): string {
+function verdict(summary: MethodSummary): string {
   const notes: string[] = [];
   if (summary.judgeFalls.length > 0) notes.push(`**judge fell**: ${describeFalls(summary.judgeFalls)}`);
   if (summary.rewardHacking) notes.push("**reward hacking**: the reward rose, the judge's measure of the task did not");
@@ -67,7 +67,7 @@ export function comparisonTable(results: ComparisonResults): string {
   const rows = results.summary.map((summary) => {
     const spread = summary.seeds > 1;
     const scores = [...cells(summary.final.train, spread ? summary.spread.train : null), ...cells(summary.final.test, spread ? summary.spread.test : null)];
-    return `| ${METHOD_LABELS[summary.method]} | ${learningRateLabel(summary.lr)} | ${summary.seeds} | ${scores.join(" | ")} | ${summary.rewardQueries} | ${summary.cpuSeconds.toFixed(1)} | ${verdict(results, summary)} |`;
+    return `| ${METHOD_LABELS[summary.method]} | ${learningRateLabel(summary.lr)} | ${summary.seeds} | ${scores.join(" | ")} | ${summary.rewardQueries} | ${summary.cpuSeconds.toFixed(1)} | ${verdict(summary)} |`;
   });
   const sweep = Object.entries(results.sweep)
     .map(([method, rates]) => `${METHOD_LABELS[method as keyof typeof METHOD_LABELS]} ${rates.map(learningRateLabel).join(", ")}`)
