@@ -8,11 +8,11 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { smoothedMeanCurve } from "../src/compare/queries-to-match.js";
+import { queriesToMatch } from "../src/compare/queries-to-match.js";
 import { loadComparisonResults } from "../src/compare/saved-results.js";
 import { learningRateLabel } from "../src/compare/learning-rates.js";
 import { measureFalls } from "../src/compare/summary.js";
-import { describeFalls } from "../src/compare/table.js";
+import { describeFalls, describeQueriesToMatch } from "../src/compare/table.js";
 import type { ComparisonResults, MethodSummary, SampleScore } from "../src/specs/comparison-results.js";
 import { METHOD_LABELS } from "../src/trainer/by-method.js";
 
@@ -59,7 +59,7 @@ function baseCell(score: SampleScore): string {
  * Which methods' final train rewards are separated from VADER's: mean ± std intervals that do not
  * overlap. Anything else is a tie at this many seeds.
  */
-export function ordering(results: ComparisonResults): string {
+function ordering(results: ComparisonResults): string {
   const vader = results.summary.find((summary) => summary.method === "vader");
   if (!vader) return "";
   const interval = (summary: MethodSummary) => [summary.final.train.reward - summary.spread.train.reward, summary.final.train.reward + summary.spread.train.reward] as const;
@@ -75,26 +75,18 @@ export function ordering(results: ComparisonResults): string {
 }
 
 function queriesText(results: ComparisonResults): string {
-  const reading = results.queriesToMatch;
-  if (!reading) return "–";
-  return Object.entries(reading.queries)
-    .filter(([method]) => method !== reading.reference)
-    .map(([method, queries]) => `${METHOD_LABELS[method as keyof typeof METHOD_LABELS]} ${queries ?? `> ${results.budget}`}`)
-    .join(", ");
+  return results.queriesToMatch ? describeQueriesToMatch(results.queriesToMatch, results.budget) : "–";
 }
 
-/** The reverse reading: the queries VADER needed to reach each baseline's final training reward (same smoothed seed-mean curves). */
+/** The reverse reading: the queries VADER needed to reach each baseline's final training reward (queriesToMatch with the baseline as reference). */
 function vaderQueriesToBaselines(results: ComparisonResults): string {
-  const curveOf = (method: MethodSummary) => smoothedMeanCurve(results.runs.filter((run) => run.method === method.method && run.lr === method.lr));
-  const vader = results.summary.find((summary) => summary.method === "vader");
-  if (!vader) return "–";
-  const vaderCurve = curveOf(vader);
+  if (!results.methods.includes("vader")) return "–";
   return results.summary
     .filter((summary) => summary.method !== "vader")
     .map((summary) => {
-      const level = curveOf(summary).reward.at(-1) ?? Number.NaN;
-      const index = vaderCurve.reward.findIndex((value) => value >= level);
-      return `${METHOD_LABELS[summary.method]}'s ${level.toFixed(3)}: ${index < 0 ? `not within ${results.budget}` : vaderCurve.rewardQueries[index]}`;
+      const reading = queriesToMatch(results.runs, results.summary, summary.method);
+      const queries = reading?.queries.vader;
+      return `${METHOD_LABELS[summary.method]}'s ${reading?.level.toFixed(3)}: ${queries ?? `not within ${results.budget}`}`;
     })
     .join("; ");
 }

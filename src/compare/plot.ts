@@ -7,11 +7,12 @@ import type { ComparisonResults } from "../specs/comparison-results.js";
 import type { BridgeClient } from "../transport/bridge-client.js";
 import { METHOD_LABELS } from "../trainer/by-method.js";
 import { learningRateLabel } from "./learning-rates.js";
+import { runsAtChosenRate } from "./summary.js";
 
 /** A line per method at its chosen learning rate: the seeds' curves step by step (the figure draws their mean and a band). */
 function curvePanel(results: ComparisonResults) {
   const series = results.summary.flatMap((summary) => {
-    const runs = results.runs.filter((run) => run.method === summary.method && run.lr === summary.lr);
+    const runs = runsAtChosenRate(results.runs, summary);
     const steps = Math.min(...runs.map((run) => run.curve.length));
     if (runs.length === 0 || !Number.isFinite(steps)) return [];
     const meanOver = (value: (index: number, run: (typeof runs)[number]) => number) =>

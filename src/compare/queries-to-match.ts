@@ -5,6 +5,7 @@
 import type { ComparisonRun, MethodSummary, QueriesToMatch } from "../specs/comparison-results.js";
 import type { TrainingMethod } from "../specs/trainers/methods.js";
 import { smoothingWindow, trailingMean } from "./curve.js";
+import { runsAtChosenRate } from "./summary.js";
 
 interface SmoothedCurve {
   rewardQueries: number[];
@@ -12,7 +13,7 @@ interface SmoothedCurve {
 }
 
 /** The seeds' curves of one method at one lr, averaged step by step (over the steps every seed reached), then smoothed. */
-export function smoothedMeanCurve(runs: ComparisonRun[]): SmoothedCurve {
+function smoothedMeanCurve(runs: ComparisonRun[]): SmoothedCurve {
   const steps = Math.min(...runs.map((run) => run.curve.length));
   const first = runs[0];
   if (!first || !Number.isFinite(steps)) return { rewardQueries: [], reward: [] };
@@ -23,7 +24,7 @@ export function smoothedMeanCurve(runs: ComparisonRun[]): SmoothedCurve {
 export function queriesToMatch(runs: ComparisonRun[], summary: MethodSummary[], reference: TrainingMethod = "vader"): QueriesToMatch | null {
   const curveOf = (method: TrainingMethod) => {
     const chosen = summary.find((entry) => entry.method === method);
-    return chosen ? smoothedMeanCurve(runs.filter((run) => run.method === method && run.lr === chosen.lr)) : null;
+    return chosen ? smoothedMeanCurve(runsAtChosenRate(runs, chosen)) : null;
   };
   const referenceCurve = curveOf(reference);
   const level = referenceCurve?.reward[referenceCurve.reward.length - 1];

@@ -33,12 +33,12 @@ export const JUDGED_TASKS: Record<string, { measure: "digitAccuracy" | "directio
   removal: { measure: "digitAccuracy", must: "hold" },
 };
 
-export function meanOf(values: number[]): number {
+function meanOf(values: number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / values.length;
 }
 
 /** Population standard deviation (0 for one value). */
-export function spreadOf(values: number[]): number {
+function spreadOf(values: number[]): number {
   const mean = meanOf(values);
   return Math.sqrt(meanOf(values.map((value) => (value - mean) ** 2)));
 }
@@ -72,7 +72,7 @@ function testScores(runs: ComparisonRun[]): SampleScore[] | null {
   return tests.every((test) => test !== null) ? (tests as SampleScore[]) : null;
 }
 
-export function meanSplits(runs: ComparisonRun[]): SplitScores {
+function meanSplits(runs: ComparisonRun[]): SplitScores {
   const tests = testScores(runs);
   return { train: meanScore(runs.map((run) => run.final.train)), test: tests ? meanScore(tests) : null };
 }
@@ -125,10 +125,14 @@ export function chooseLearningRate(runs: ComparisonRun[]): { lr: number; selecte
   return { lr, selectedOn: validated ? "validation" : "train" };
 }
 
+/** The runs of a method at the learning rate its summary chose: one per seed. */
+export function runsAtChosenRate(runs: ComparisonRun[], chosen: Pick<MethodSummary, "method" | "lr">): ComparisonRun[] {
+  return runs.filter((run) => run.method === chosen.method && run.lr === chosen.lr);
+}
+
 export function summarizeMethod(method: TrainingMethod, runs: ComparisonRun[], base: SplitScores, reward: RewardSpec): MethodSummary {
-  const ofMethod = runs.filter((run) => run.method === method);
-  const { lr, selectedOn } = chooseLearningRate(ofMethod);
-  const chosen = ofMethod.filter((run) => run.lr === lr);
+  const { lr, selectedOn } = chooseLearningRate(runs.filter((run) => run.method === method));
+  const chosen = runsAtChosenRate(runs, { method, lr });
   const final = meanSplits(chosen);
   const tests = testScores(chosen);
   const lastPoints = chosen.map((run) => run.curve[run.curve.length - 1]);

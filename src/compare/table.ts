@@ -1,7 +1,7 @@
 // The comparison as a Markdown table in the layout of the paper's Table 1: the base and each method
 // (at the learning rate its validation samples chose) on train and unseen test prompts, reward and
 // judge side by side, mean ± std over seeds, every judge fall flagged; then how it was measured.
-import type { ComparisonResults, JudgeFall, MethodSummary, SampleScore, ScoreSpread } from "../specs/comparison-results.js";
+import type { ComparisonResults, JudgeFall, MethodSummary, QueriesToMatch, SampleScore, ScoreSpread } from "../specs/comparison-results.js";
 import { METHOD_LABELS } from "../trainer/by-method.js";
 import { learningRateLabel } from "./learning-rates.js";
 import { JUDGE_FALL, JUDGED_TASKS, MEASURE_LABELS, REWARD_RISE, type MeasureFall } from "./summary.js";
@@ -44,16 +44,20 @@ function framesSeen(results: ComparisonResults): string {
   return `The methods' reward queries score different frames: ${seen.map((entry) => `${METHOD_LABELS[entry.method]} ${entry.what}`).join(", ")}.`;
 }
 
+/** "DDPO 64, GRPO not within 256": the queries each other method needed to reach the reference's level. */
+export function describeQueriesToMatch(reading: QueriesToMatch, budget: number): string {
+  return Object.entries(reading.queries)
+    .filter(([method]) => method !== reading.reference)
+    .map(([method, queries]) => `${METHOD_LABELS[method as keyof typeof METHOD_LABELS]} ${queries === null ? `not within ${budget}` : queries}`)
+    .join(", ");
+}
+
 function efficiency(results: ComparisonResults): string[] {
   const reading = results.queriesToMatch;
   if (!reading) return [];
-  const entries = Object.entries(reading.queries).filter(([method]) => method !== reading.reference);
-  const text = entries
-    .map(([method, queries]) => `${METHOD_LABELS[method as keyof typeof METHOD_LABELS]} ${queries === null ? `not within ${results.budget}` : queries}`)
-    .join(", ");
   const own = reading.queries[reading.reference];
   return [
-    `Queries to reach ${METHOD_LABELS[reading.reference]}'s final training reward (${reading.level.toFixed(4)}, trailing mean of the seeds' mean curve; ${METHOD_LABELS[reading.reference]} itself: ${own ?? "–"}): ${text}.`,
+    `Queries to reach ${METHOD_LABELS[reading.reference]}'s final training reward (${reading.level.toFixed(4)}, trailing mean of the seeds' mean curve; ${METHOD_LABELS[reading.reference]} itself: ${own ?? "–"}): ${describeQueriesToMatch(reading, results.budget)}.`,
   ];
 }
 
