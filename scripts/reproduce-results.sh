@@ -12,23 +12,25 @@ export VADER_TORCH_THREADS=${VADER_TORCH_THREADS:-1}
 RESULTS=docs/results
 VADER="node bin/vader.js"
 
-run() { # name, command...
-  local name=$1; shift
-  echo "$ $*" > "$RESULTS/logs/$name.log"
-  "$@" >> "$RESULTS/logs/$name.log" 2>&1
-  echo "exit $?" >> "$RESULTS/logs/$name.log"
+run() { # name, command... (a resumed job appends to its log, so earlier runs' lines stay)
+  local log="$RESULTS/logs/$1.log"; shift
+  if [ -f "$log" ]; then echo "--- resumed $(date -u +%FT%TZ)" >> "$log"; fi
+  echo "$ $*" >> "$log"
+  "$@" >> "$log" 2>&1
+  echo "exit $?" >> "$log"
 }
 
 compare() { # reward, captions
-  local out="$RESULTS/seeds3/$1-$2"
+  local out="$RESULTS/seeds3/$1-$2" into=--out
+  [ -d "$out" ] && into=--resume
   run "compare-$1-$2" $VADER compare --reward "$1" --captions "$2" --budget 256 --seeds 3 \
-    --config "$RESULTS/configs/$2-captions.json" --resume "$out"
+    --config "$RESULTS/configs/$2-captions.json" $into "$out"
 }
 
 train() { # name, flags... (a run that finished, its evaluation.json written, is kept)
   local name=$1; shift
   [ -f "$RESULTS/train/$name/evaluation.json" ] && return
-  rm -rf "$RESULTS/train/$name"
+  rm -rf "$RESULTS/train/$name" "$RESULTS/logs/train-$name.log"
   run "train-$name" $VADER train --runs-dir "$RESULTS/train" --name "$name" "$@"
 }
 

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 
 from vader_bridge.device import resolve_placement
-from vader_bridge.models import AdapterSettings, TextToVideoModel, create_model
+from vader_bridge.models import AdapterSettings, TextToVideoModel, VideoModel, create_model
 from vader_bridge.rewards import build_reward
 from vader_bridge.schedulers import build_scheduler
 from vader_bridge.trainers import Trainer, VaderTrainer, create_trainer
@@ -18,7 +18,7 @@ BRIGHTNESS = {"kind": "named", "name": "brightness", "options": {}}
 
 # The baselines at their smallest: two denoising steps, two videos a step, no guidance (one
 # denoiser call per step), and a learning rate that moves the tiny model.
-_TWO_STEPS = {"name": "ddim", "steps": 2, "eta": 1.0}
+_TWO_STEPS = {"steps": 2, "eta": 1.0}  # the model's own scheduler: DDIM, or flow-match on Wan
 QUICK_BASELINES: dict[str, dict[str, Any]] = {
     "ddpo": {"scheduler": _TWO_STEPS, "guidanceScale": 1, "batchSize": 2, "batchesPerStep": 1, "lr": 1e-2},
     "dpo": {"scheduler": _TWO_STEPS, "guidanceScale": 1, "promptsPerStep": 1, "samplesPerPrompt": 2, "lr": 1e-2},
@@ -26,13 +26,14 @@ QUICK_BASELINES: dict[str, dict[str, Any]] = {
 }
 
 
-def tiny_model(device: str = "auto", precision: str = "auto", **options: Any) -> TextToVideoModel:
-    """A tiny text-to-video model; `device` "auto" means CUDA when there is one, so these tests run there too."""
-    return create_model({"kind": "tiny", "family": "text-to-video", "options": {"seed": 0, **options}}, resolve_placement(device, precision))
+def tiny_model(device: str = "auto", precision: str = "auto", family: str = "text-to-video", **options: Any) -> VideoModel:
+    """A tiny model of `family`; `device` "auto" means CUDA when there is one, so these tests run there too."""
+    return create_model({"kind": "tiny", "family": family, "options": {"seed": 0, **options}}, resolve_placement(device, precision))
 
 
-def scheduler(model: TextToVideoModel, steps: int = 4, eta: float = 1.0):
-    return build_scheduler({"name": "ddim", "steps": steps, "eta": eta}, model.noise_schedule)
+def scheduler(model: VideoModel, steps: int = 4, eta: float = 1.0):
+    """The model's own scheduler (DDIM on a diffusion model, flow-match on Wan)."""
+    return build_scheduler({"steps": steps, "eta": eta}, model.noise_schedule_spec)
 
 
 def add_adapter(model: TextToVideoModel, name: str = "default", *, rank: int = 4, alpha: float | None = None, seed: int = 0) -> None:

@@ -82,16 +82,16 @@ def stochastic_steps(trainer: PolicyGradientTrainer, batch: SampledBatch, with_r
         yield trajectory.states[index + 1], tuned, reference
 
 
-def implicit_preference(trainer: Trainer, clean: torch.Tensor, noise: torch.Tensor, timesteps: torch.Tensor, noisy: torch.Tensor) -> float:
+def implicit_preference(trainer: Trainer, clean: torch.Tensor, noise: torch.Tensor, timestep: torch.Tensor, noisy: torch.Tensor) -> float:
     """How much more the LoRA lowers the denoising error of the winner (clean[0]) than of the loser
     (clean[1]), relative to the reference: (ref_w - ref_l) - (model_w - model_l). Positive: the
     model prefers the winner more than the reference does. The DPO loss is -log sigmoid(beta / 2 * this)."""
     model = trainer.model
-    target = trainer._target(clean, noise, timesteps)
+    target = trainer.scheduler.training_target(clean, noise, timestep)
     embeddings = model.encode_prompts([PROMPT] * 2)
 
     def errors() -> torch.Tensor:
-        prediction = model.predict_noise(noisy, timesteps[0], embeddings)
+        prediction = model.predict_noise(noisy, timestep, embeddings)
         return (prediction - target).pow(2).flatten(1).mean(dim=1)
 
     with torch.no_grad():
@@ -187,22 +187,22 @@ def test_grpo_kl_penalty_pulls_the_lora_toward_the_reference():
 
 
 class PairLossRecorder:
-    """Wraps a DPO trainer's forward process: keeps what each pair was noised with (winner first) and
+    """Wraps a DPO trainer's forward process (its scheduler's add_noise): keeps what each pair was noised with (winner first) and
     the model's implicit preference for the winner just before the update."""
 
     def __init__(self, trainer: DpoTrainer):
         self.trainer = trainer
         self.noised: list[tuple[torch.Tensor, ...]] = []
         self.preference_before: list[float] = []
-        add_noise = trainer.forward_process.add_noise
+        add_noise = trainer.scheduler.add_noise
 
-        def recording(clean, noise, timesteps):
-            noisy = add_noise(clean, noise, timesteps)
-            self.noised.append((clean, noise, timesteps, noisy))
-            self.preference_before.append(implicit_preference(trainer, clean, noise, timesteps, noisy))
+        def recording(clean, noise, timestep):
+            noisy = add_noise(clean, noise, timestep)
+            self.noised.append((clean, noise, timestep, noisy))
+            self.preference_before.append(implicit_preference(trainer, clean, noise, timestep, noisy))
             return noisy
 
-        trainer.forward_process.add_noise = recording
+        trainer.scheduler.add_noise = recording
 
     def preference_now(self) -> list[float]:
         return [implicit_preference(self.trainer, *noised) for noised in self.noised]

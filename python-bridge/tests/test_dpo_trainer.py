@@ -21,7 +21,7 @@ def test_a_fresh_adapter_is_the_reference_so_the_loss_is_log_2():
 def test_the_pair_is_the_best_and_the_worst_candidate_noised_alike(monkeypatch):
     trainer = quick_baseline("dpo", tiny_model(), samplesPerPrompt=3)
     sampled, scored, noised = [], [], []
-    rollout, score, add_noise = dpo.rollout, trainer.score, trainer.forward_process.add_noise
+    rollout, score, add_noise = dpo.rollout, trainer.score, trainer.scheduler.add_noise
 
     def recording_rollout(*arguments, **keywords):
         sampled.append(rollout(*arguments, **keywords))
@@ -31,14 +31,14 @@ def test_the_pair_is_the_best_and_the_worst_candidate_noised_alike(monkeypatch):
         scored.append(score(frames, prompts))
         return scored[-1]
 
-    def recording_add_noise(clean, noise, timesteps):
-        noised.append((clean, noise, timesteps))
-        return add_noise(clean, noise, timesteps)
+    def recording_add_noise(clean, noise, timestep):
+        noised.append((clean, noise, timestep))
+        return add_noise(clean, noise, timestep)
 
     monkeypatch.setattr(dpo, "rollout", recording_rollout)
-    trainer.score, trainer.forward_process.add_noise = recording_score, recording_add_noise
+    trainer.score, trainer.scheduler.add_noise = recording_score, recording_add_noise
     metrics = trainer.step(["a dog"])
-    (candidates,), (scores,), ((clean, noise, timesteps),) = sampled, scored, noised
+    (candidates,), (scores,), ((clean, noise, timestep),) = sampled, scored, noised
     assert torch.equal(clean[0], candidates.latents[scores.argmax()]) and torch.equal(clean[1], candidates.latents[scores.argmin()])
     assert metrics["details"]["rewardGap"] == pytest.approx((scores.max() - scores.min()).item())
-    assert torch.equal(noise[0], noise[1]) and timesteps[0] == timesteps[1]
+    assert torch.equal(noise[0], noise[1]) and timestep.dim() == 0  # one noise and one timestep for both

@@ -118,9 +118,10 @@ def test_the_diffusers_default_schedule_has_an_identity_final_step():
         assert torch.allclose(reference.step(output, reference.timesteps[-1], sample, eta=1.0).prev_sample, sample, atol=1e-6)
 
 
-def test_building_a_scheduler_on_it_is_refused_with_the_reason():
-    with pytest.raises(ConfigInvalid, match="returns its input unchanged.*K=1 would get an exactly zero gradient"):
-        ddim(10, schedule=diffusers_default_schedule())
+def test_the_ddim_scheduler_repairs_it_with_a_note_and_refuses_what_it_cannot_repair():
+    repaired = ddim(10, schedule=diffusers_default_schedule())
+    assert repaired.scheduler.config.steps_offset == 1 and "exactly zero gradient" in repaired.notes[0]
+    assert repaired.describe()["notes"] == repaired.notes
     trailing = {**modelscope_noise_schedule(), "timestep_spacing": "trailing"}
     assert len(ddim(10, schedule=trailing).timesteps()) == 10
     with pytest.raises(ConfigInvalid, match="returns its input unchanged"):

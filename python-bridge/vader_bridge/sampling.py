@@ -21,7 +21,7 @@ class Trajectory:
     """What a rollout produced: the final latents, and on request the chain and its log-probabilities."""
 
     latents: torch.Tensor  # x_0 latents [B, C, F, h, w]
-    timesteps: list[int]
+    timesteps: list[float]  # integers for diffusion schedules, sigma x training length for flow matching
     states: list[torch.Tensor] = field(default_factory=list)  # x_T ... x_0, detached (record_states=True)
     log_probs: torch.Tensor | None = None  # [B, steps]: log p(x_{t-1} | x_t) of each step taken (with_log_probs=True)
     # Indices of the steps that drew noise (with_log_probs=True): only they have a log-probability; a
@@ -90,7 +90,7 @@ def rollout(
                 stochastic_steps.append(index)
     return Trajectory(
         latents=latents,
-        timesteps=[int(timestep) for timestep in timesteps],
+        timesteps=[timestep.item() for timestep in timesteps],
         states=states,
         log_probs=torch.stack(log_probs, dim=1) if with_log_probs else None,
         stochastic_steps=stochastic_steps,

@@ -38,7 +38,7 @@ export type BridgeInfo = z.output<typeof BridgeInfo>;
 
 export const SampleOptions = z.strictObject({
   prompts: z.array(z.string().min(1)).min(1, { error: "must list at least one prompt" }),
-  scheduler: SchedulerConfig.default({ name: "ddim", steps: 25, eta: 1 }),
+  scheduler: SchedulerConfig.default({ steps: 25, eta: 1 }),
   seed: z.number().int().nonnegative().default(0),
   guidanceScale: z.number().min(1).max(50).default(1),
   /** Prompts per batch; batch k is sampled with seed + k and streams one sample-delta event. */
@@ -75,6 +75,16 @@ export const METHODS = {
     result: z.strictObject({ base: z.string(), lora: z.string().nullable(), adapters: z.record(z.string(), z.string()) }),
   },
   "model.sample": { params: SampleOptions.extend({ handle: HandleId }), result: z.strictObject({ video: TensorValue }) },
+  /** A LoRA folder (peft's pair, as a run saves it) written as one .safetensors file in another tool's keys. */
+  "lora.export": {
+    params: z.strictObject({
+      directory: z.string().min(1),
+      /** ComfyUI's keys for Wan (diffusion_model.blocks.N.self_attn.q.lora_A.weight, with alpha). */
+      format: z.literal("comfyui", { error: "must be \"comfyui\" (diffusers' format is the run's own pytorch_lora_weights.safetensors)" }),
+      out: z.string().min(1),
+    }),
+    result: z.strictObject({ path: z.string(), tensors: z.number().int() }),
+  },
   "reward.score": {
     params: z.strictObject({ reward: RewardSpecSchema, video: TensorValue, prompts: z.array(z.string()) }),
     result: z.strictObject({ scores: TensorValue }),

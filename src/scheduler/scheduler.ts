@@ -11,9 +11,22 @@ export class Scheduler {
     return new Scheduler(parsed.data);
   }
 
-  /** DDIM (Song et al.) with stochasticity eta; VADER's default is eta = 1. */
+  /** The model's own scheduler (DDIM on a diffusion model, flow-match on a flow model), with these steps and eta. */
+  static modelDefault(options: { steps?: number; eta?: number } = {}): Scheduler {
+    return Scheduler.from(options);
+  }
+
+  /** DDIM (Song et al.) with stochasticity eta; VADER's default is eta = 1. Diffusion models only. */
   static ddim(options: { steps?: number; eta?: number } = {}): Scheduler {
     return Scheduler.from({ name: "ddim", ...options });
+  }
+
+  /**
+   * Flow matching (Wan): eta 0 is the Euler ODE step of diffusers' FlowMatchEulerDiscreteScheduler,
+   * eta > 0 Flow-GRPO's SDE step with that noise level (0.7 in Flow-GRPO), which DDPO and GRPO need.
+   */
+  static flowMatch(options: { steps?: number; eta?: number } = {}): Scheduler {
+    return Scheduler.from({ name: "flow-match", ...options });
   }
 
   /** A scheduler the bridge registers by name (a Python plugin's, say); its `options` are checked in Python. */

@@ -29,12 +29,12 @@ export const CompareConfig = z
       .strictObject({
         samplesPerPrompt: wholeNumber(1, 64).default(2),
         seed: wholeNumber(0, 2 ** 31 - 1).default(4321),
-        scheduler: SchedulerConfig.default({ name: "ddim", steps: 20, eta: 0 }),
+        scheduler: SchedulerConfig.default({ steps: 20, eta: 0 }),
         guidanceScale: between(1, 50).default(3),
         /** Score the final samples with the digit world's judge too (the prompts must be world captions). */
         judge: z.boolean().default(true),
       })
-      .default({ samplesPerPrompt: 2, seed: 4321, scheduler: { name: "ddim", steps: 20, eta: 0 }, guidanceScale: 3, judge: true }),
+      .default({ samplesPerPrompt: 2, seed: 4321, scheduler: { steps: 20, eta: 0 }, guidanceScale: 3, judge: true }),
     /**
      * Held-out samples that choose each method's learning rate: the train prompts sampled with
      * another seed (the evaluation's sampler and guidance), so the samples the table reports never

@@ -1,8 +1,8 @@
 // The built-in implementations of each noun and the schema of each one's own config. Python
 // registers the same names (a test checks both lists agree) and builds each config object from
 // the JSON Schema generated from these. Adding a built-in = its Python file + one line here.
-import { DdimOptions } from "../specs/scheduler-config.js";
-import { TextToVideoTinyOptions } from "./model-config.js";
+import { DdimOptions, FlowMatchOptions } from "../specs/scheduler-config.js";
+import { TextToVideoTinyOptions, WanTinyOptions } from "./model-config.js";
 import { BrightnessOptions, DigitOptions, MotionOptions, NoOptions, RemovalOptions, TestingExceptionOptions } from "./reward-options.js";
 import { TRAINERS } from "./trainers/registry.js";
 
@@ -11,9 +11,9 @@ const trainerConfigs = Object.fromEntries(Object.entries(TRAINERS).map(([name, s
 
 export const IMPLEMENTATIONS = {
   /** A family's schema is the options of its tiny (random-weight) model. */
-  model: { "text-to-video": TextToVideoTinyOptions },
+  model: { "text-to-video": TextToVideoTinyOptions, wan: WanTinyOptions },
   /** A scheduler's schema is its `options` (steps and eta are common to all: SchedulerConfig). */
-  scheduler: { ddim: DdimOptions },
+  scheduler: { ddim: DdimOptions, "flow-match": FlowMatchOptions },
   reward: {
     brightness: BrightnessOptions,
     colorfulness: NoOptions,

@@ -10,14 +10,33 @@ export const TextToVideoTinyOptions = z.strictObject({
 });
 
 /**
+ * Options of a tiny Wan 2.1 model (random weights from `seed`, the real diffusers classes). Wan's VAE
+ * compresses time 4x after the first frame and space 8x, and the transformer patches 2x2: frames are
+ * 4k + 1 and sizes multiples of 16, as for the real model (81 frames at 480x832).
+ */
+export const WanTinyOptions = z.strictObject({
+  seed: z.number().int().nonnegative().default(0),
+  frames: z
+    .number()
+    .int()
+    .min(1)
+    .max(257)
+    .refine((frames) => (frames - 1) % 4 === 0, { error: (issue) => `must be 4k + 1 for Wan's VAE, such as 5, 9 or 81 (got ${String(issue.input)})` })
+    .default(9),
+  height: z.number().int().min(16).max(1280).multipleOf(16, { error: "must be a multiple of 16 (Wan's VAE downsamples 8x, its transformer patches 2x2)" }).default(32),
+  width: z.number().int().min(16).max(1280).multipleOf(16, { error: "must be a multiple of 16 (Wan's VAE downsamples 8x, its transformer patches 2x2)" }).default(32),
+});
+
+/**
  * Generate at another size than the folder's own (ModelScope's pipeline takes height and width per
  * call): the denoiser and VAE are convolutional, but a size the weights never saw is off their
- * distribution. Height and width must be multiples of the VAE's downsampling factor (checked in Python).
+ * distribution. Each family checks its own rules in Python, with both numbers in the message (Wan: 4k + 1
+ * frames, multiples of 16; ModelScope: multiples of its VAE's factor).
  */
 export const GeneratedSize = {
-  frames: z.number().int().min(1).max(64).optional(),
-  height: z.number().int().min(8).max(1024).optional(),
-  width: z.number().int().min(8).max(1024).optional(),
+  frames: z.number().int().min(1).max(257).optional(),
+  height: z.number().int().min(8).max(2048).optional(),
+  width: z.number().int().min(8).max(2048).optional(),
 };
 
 /**

@@ -28,11 +28,12 @@ describe("schemas accept their defaults", () => {
 
   it("fills VADER's defaults", () => {
     const config = VaderTrainerConfig.parse({});
-    expect(config.scheduler).toEqual({ name: "ddim", steps: 25, eta: 1 });
+    expect(config.scheduler).toEqual({ steps: 25, eta: 1 });
     expect(config.truncation).toEqual({ mode: "last", k: 1 });
     expect(config.decodeFrames).toEqual({ mode: "random", count: 1 });
     expect(config.maxGradNorm).toBe(1);
     expect(SchedulerConfig.parse({ name: "ddim" })).toEqual({ name: "ddim", steps: 25, eta: 1 });
+    expect(SchedulerConfig.parse({})).toEqual({ steps: 25, eta: 1 }); // no name: the model's own scheduler
     expect(FitOptions.parse({ prompts: ["a cat"] }).steps).toBe(20);
   });
 });
@@ -65,7 +66,7 @@ describe("schemas reject bad values and name the field", () => {
 
   it("scheduler steps and eta", () => {
     expect(issuesOf(() => Scheduler.ddim({ steps: 0 }))).toEqual(["steps must be between 1 and 1000 (got 0)"]);
-    expect(issuesOf(() => Scheduler.ddim({ eta: 2 }))).toEqual(["eta must be between 0 (deterministic DDIM) and 1 (DDPM-like) (got 2)"]);
+    expect(issuesOf(() => Scheduler.ddim({ eta: 2 }))).toEqual(["eta must be between 0 (deterministic) and 1 (DDPM-like for DDIM) (got 2)"]);
   });
 
   it("reward specs, and a built-in reward's own options", () => {

@@ -7,11 +7,11 @@ Scheduler.named("test-deterministic-ddim", {steps, options: {trailing: true}}).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 
 from vader_bridge.registry import register
 from vader_bridge.schedulers.ddim import DdimScheduler
+from vader_bridge.schedulers.noise_schedule import NoiseSchedule
 
 
 @register("scheduler", "test-deterministic-ddim")
@@ -27,7 +27,7 @@ class DeterministicDdimScheduler(DdimScheduler):
     class Config:
         trailing: bool
 
-    def __init__(self, noise_schedule: dict[str, Any], *, steps: int, eta: float, options: Config, where: tuple = ("scheduler",)):
+    def __init__(self, schedule: NoiseSchedule, *, steps: int, eta: float, options: Config, where: tuple = ("scheduler",)):
         if options.trailing:
-            noise_schedule = {**noise_schedule, "timestep_spacing": "trailing"}
-        super().__init__(noise_schedule, steps=steps, eta=0.0, options=options, where=where)
+            schedule = replace(schedule, config={**schedule.config, "timestep_spacing": "trailing"})
+        super().__init__(schedule, steps=steps, eta=0.0, options=options, where=where)

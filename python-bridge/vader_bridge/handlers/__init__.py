@@ -12,7 +12,7 @@ from typing import Callable
 
 from ..call import Handler
 from ..python_objects import build_python_methods
-from . import models, plots, rewards, runs, system, trainers, videos, world
+from . import lora, models, plots, rewards, runs, system, trainers, videos, world
 from .context import BridgeContext
 
 
@@ -22,6 +22,7 @@ def build_methods(*, stop: Callable[[], None] = lambda: None, context: BridgeCon
         **build_python_methods(context.handles),
         **system.methods(context),
         **models.methods(context),
+        **lora.methods(context),
         **rewards.methods(context),
         **trainers.methods(context),
         **runs.methods(context),

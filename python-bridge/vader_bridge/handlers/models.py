@@ -54,7 +54,7 @@ def methods(context: BridgeContext) -> dict[str, Handler]:
     def sample(params: dict[str, Any], call: Call) -> dict[str, Any]:
         """Samples in batches of batchSize (batch k with seed + k), streaming one event per batch."""
         model: VideoModel = handles.get(params["handle"], "model")
-        scheduler = build_scheduler(params["scheduler"], model.noise_schedule)
+        scheduler = build_scheduler(params["scheduler"], model.noise_schedule_spec)
         prompts, batch_size = params["prompts"], params["batchSize"]
         batches = [prompts[start : start + batch_size] for start in range(0, len(prompts), batch_size)]
         call.emit("sample-start", {"prompts": len(prompts), "batches": len(batches)})

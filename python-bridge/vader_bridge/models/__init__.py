@@ -6,10 +6,11 @@ from typing import Any
 
 from ..device import Placement
 from ..registry import configured, lookup, names
-from . import text_to_video  # noqa: F401  (registers "text-to-video")
+from . import text_to_video, wan  # noqa: F401  (register "text-to-video", "wan")
 from .contract import AdapterSettings, PromptEmbeddings, VideoModel
 from .model_folder import family_on_disk
 from .text_to_video import TextToVideoModel
+from .wan import WanModel
 
 
 def create_model(source: dict[str, Any], placement: Placement, where: tuple = ("source",)) -> VideoModel:
@@ -24,4 +25,4 @@ def create_model(source: dict[str, Any], placement: Placement, where: tuple = ("
     return model
 
 
-__all__ = ["AdapterSettings", "PromptEmbeddings", "TextToVideoModel", "VideoModel", "create_model"]
+__all__ = ["AdapterSettings", "PromptEmbeddings", "TextToVideoModel", "VideoModel", "WanModel", "create_model"]

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Iterator
 import torch
 
 from ..device import Placement, dtype_name
-from ..schedulers.noise_schedule_guards import repair_noise_schedule
+from ..schedulers.noise_schedule import NoiseSchedule
 from . import lora_adapter
 
 
@@ -48,17 +48,41 @@ class VideoModel(ABC):
     Config: ClassVar[type]  # the options of a tiny model of this family (random weights from a seed)
     # model_index.json `_class_name`s of diffusers pipelines whose folders this family loads.
     pipeline_class_names: ClassVar[tuple[str, ...]] = ()
+    # The stock pipeline whose save_lora_weights / load_lora_weights our LoRA files also serve
+    # (None where the stock pipeline cannot load LoRA), and the component that carries the adapters.
+    lora_pipeline: ClassVar[Any] = None
+    lora_component: ClassVar[str] = "transformer"
 
     def __init__(self, *, noise_schedule: dict[str, Any], frames: int, height: int, width: int, placement: Placement):
-        # Public keys only: diffusers adds bookkeeping ("_class_name", "_use_default_values") on save/load.
-        public = {key: value for key, value in noise_schedule.items() if not key.startswith("_")}
-        self.noise_schedule, self.notes = repair_noise_schedule(public)
+        # The config as its file has it; the scheduler built on it checks it fits (schedulers/__init__.py).
+        self.noise_schedule_spec = NoiseSchedule.from_config(noise_schedule, owner=f"the {self.family} model")
+        self.notes: list[str] = self.noise_schedule_spec.notes  # what a scheduler or resize changed, and why
         self.check_size(frames, height, width)
         self.frames, self.height, self.width = frames, height, width
         self.native_size = (frames, height, width)
         self.placement = placement
         self._adapters: dict[str, Any] = {}  # name -> peft LoraConfig
         self._active: str | None = None
+
+    @property
+    def noise_schedule(self) -> dict[str, Any]:
+        """The scheduler config's public keys (diffusers adds "_class_name" and other bookkeeping on save)."""
+        return self.noise_schedule_spec.config
+
+    @noise_schedule.setter
+    def noise_schedule(self, config: dict[str, Any]) -> None:
+        spec = self.noise_schedule_spec
+        self.noise_schedule_spec = NoiseSchedule(dict(config), spec.class_name, spec.owner, spec.notes)
+
+    @property
+    def prediction_type(self) -> str:
+        """What the denoiser outputs: epsilon, v_prediction, sample or flow_prediction (the velocity)."""
+        return self.noise_schedule_spec.prediction_type
+
+    @property
+    def default_scheduler(self) -> str:
+        """The scheduler trainers and sampling use when a spec names none."""
+        return self.noise_schedule_spec.default_scheduler
 
     def check_size(self, frames: int, height: int, width: int) -> None:
         """Raises ValueError for a video size this family cannot generate (per family: its downsampling)."""
@@ -259,13 +283,20 @@ class VideoModel(ABC):
         return lora_adapter.lora_state_dict(self.denoiser, name)
 
     def save_adapter(self, name: str, directory: str) -> str:
-        """peft's adapter_model.safetensors + adapter_config.json; returns the weights path."""
+        """peft's adapter_model.safetensors + adapter_config.json, and the stock pipeline's
+        pytorch_lora_weights.safetensors where it loads LoRA; returns the peft weights path."""
         config = self._require_adapter(name)
-        return lora_adapter.write_lora_files(directory, lora_adapter.lora_state_dict(self.denoiser, name), config)
+        state = lora_adapter.lora_state_dict(self.denoiser, name)
+        path = lora_adapter.write_lora_files(directory, state, config)
+        if self.lora_pipeline is not None:
+            lora_adapter.write_pipeline_lora_file(directory, state, config, self.lora_pipeline, self.lora_component)
+        return path
 
     def load_adapter(self, name: str, directory: str) -> None:
-        """Loads saved LoRA weights strictly into adapter `name` (added with the saved settings if absent)."""
-        config, state = lora_adapter.read_lora_files(directory)
+        """Loads saved LoRA weights strictly into adapter `name` (added with the saved settings if absent).
+        `directory` holds peft's pair, or (families with a stock LoRA pipeline) is a diffusers, ComfyUI or
+        musubi LoRA file or a folder with pytorch_lora_weights.safetensors."""
+        config, state = lora_adapter.read_lora_files(directory, self.lora_pipeline, self.lora_component)
         saved = lora_adapter.describe_lora(config)
         if name not in self._adapters:
             settings = AdapterSettings(rank=saved["rank"], alpha=saved["alpha"], target_modules=saved["target_modules"])

@@ -1,10 +1,16 @@
-"""Named LoRA adapters on any denoiser through peft's functional API, saved as peft's own file pair.
+"""Named LoRA adapters on any denoiser through peft's functional API, saved as peft's own file pair
+and, for families whose stock diffusers pipeline loads LoRA, in that pipeline's format too.
 
 UNet3DConditionModel (ModelScope) has no `add_adapter`, so LoRA goes in with
 `peft.inject_adapter_in_model`; the files are peft's `adapter_model.safetensors` +
-`adapter_config.json`, which `peft` and this module both read back. Several adapters can sit on
-one base (one per method being compared); at most one is active, and none active means the base
-model itself (Diffusion-DPO's reference).
+`adapter_config.json`, which `peft` and this module both read back. Beside them,
+`pytorch_lora_weights.safetensors` is what the pipeline's `save_lora_weights` writes (its
+component prefix, "transformer." or "unet.", and the LoRA config as metadata), so that
+`Pipeline.from_pretrained(...).load_lora_weights(directory)` loads a run's LoRA in plain Python.
+Reading goes the other way too: a folder or file of any format the pipeline's `lora_state_dict`
+converts (diffusers, ComfyUI / original Wan keys, musubi) loads as an adapter.
+Several adapters can sit on one base (one per method being compared); at most one is active, and
+none active means the base model itself (Diffusion-DPO's reference).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import json
 import os
 import warnings
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 
 import torch
 from peft import LoraConfig, inject_adapter_in_model
@@ -23,6 +29,7 @@ from safetensors.torch import load_file, save_file
 
 WEIGHTS_FILE = "adapter_model.safetensors"
 CONFIG_FILE = "adapter_config.json"
+DIFFUSERS_WEIGHTS_FILE = "pytorch_lora_weights.safetensors"
 DEFAULT_TARGET_MODULES = ("to_q", "to_k", "to_v", "to_out.0")
 
 
@@ -115,18 +122,57 @@ def write_lora_files(directory: str, state: dict[str, torch.Tensor], config: Lor
     return weights_path
 
 
-def read_lora_files(directory: str) -> tuple[LoraConfig, dict[str, torch.Tensor]]:
-    weights_path = os.path.join(directory, WEIGHTS_FILE)
-    config_path = os.path.join(directory, CONFIG_FILE)
-    for path in (weights_path, config_path):
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"no LoRA file at {path}; a LoRA directory holds {WEIGHTS_FILE} and {CONFIG_FILE}")
+def write_pipeline_lora_file(directory: str, state: dict[str, torch.Tensor], config: LoraConfig, pipeline: Any, component: str) -> str:
+    """`pipeline.save_lora_weights` with `component`'s layers (peft keys) and the LoRA config as metadata."""
+    metadata = json.loads(json.dumps(config.to_dict(), default=lambda value: sorted(value) if isinstance(value, set) else str(value)))
+    pipeline.save_lora_weights(directory, **{f"{component}_lora_layers": {key: value.cpu() for key, value in state.items()},
+                                             f"{component}_lora_adapter_metadata": metadata})
+    return os.path.join(directory, DIFFUSERS_WEIGHTS_FILE)
+
+
+def read_lora_files(path: str, pipeline: Any = None, component: str | None = None) -> tuple[LoraConfig, dict[str, torch.Tensor]]:
+    """peft's file pair in a folder; else, with a family's `pipeline`, a diffusers or other-trainer LoRA
+    (a .safetensors file, or a folder holding pytorch_lora_weights.safetensors) converted by diffusers."""
+    weights_path, config_path = os.path.join(path, WEIGHTS_FILE), os.path.join(path, CONFIG_FILE)
+    if os.path.isfile(weights_path) and os.path.isfile(config_path):
+        return _read_peft_files(weights_path, config_path, path)
+    pipeline_file = path if os.path.isfile(path) else os.path.join(path, DIFFUSERS_WEIGHTS_FILE)
+    if pipeline is not None and os.path.isfile(pipeline_file) and pipeline_file.endswith(".safetensors"):
+        return _read_pipeline_file(pipeline_file, pipeline, component)
+    readable = f"{WEIGHTS_FILE} and {CONFIG_FILE} (peft)"
+    if pipeline is not None:
+        readable += f", {DIFFUSERS_WEIGHTS_FILE} ({pipeline.__name__}.save_lora_weights), or a .safetensors LoRA file in a format diffusers converts"
+    raise FileNotFoundError(f"no LoRA at {path}; give a folder holding {readable}")
+
+
+def _read_peft_files(weights_path: str, config_path: str, directory: str) -> tuple[LoraConfig, dict[str, torch.Tensor]]:
     with open(config_path, encoding="utf-8") as handle:
         saved = json.load(handle)
     if saved.get("peft_type", "LORA") != "LORA":
         raise ValueError(f"{config_path} describes a {saved.get('peft_type')} adapter, not LoRA")
-    config = LoraConfig.from_pretrained(directory)
-    return config, load_file(weights_path)
+    return LoraConfig.from_pretrained(directory), load_file(weights_path)
+
+
+def _read_pipeline_file(path: str, pipeline: Any, component: str) -> tuple[LoraConfig, dict[str, torch.Tensor]]:
+    state, metadata = pipeline.lora_state_dict(os.path.dirname(path) or ".", weight_name=os.path.basename(path), return_lora_metadata=True)
+    prefix = component + "."
+    foreign = sorted({key.split(".")[0] for key in state if not key.startswith(prefix)})
+    if foreign:
+        raise ValueError(f"{path} holds LoRA weights for {', '.join(foreign)}, not only the {component}; only the {component} "
+                         "carries adapters here")
+    state = {key[len(prefix):]: value for key, value in state.items()}
+    ranks = {int(value.shape[0]) for key, value in state.items() if ".lora_A." in key}
+    if len(ranks) != 1:
+        raise ValueError(f"{path} has LoRA layers of several ranks ({sorted(ranks)}); one adapter needs one rank")
+    rank = ranks.pop()
+    settings = {key[len(prefix):]: value for key, value in (metadata or {}).items() if key.startswith(prefix)}
+    if settings:
+        config = LoraConfig(**{key: value for key, value in settings.items() if key in LoraConfig.__dataclass_fields__})
+    else:
+        # No metadata (a ComfyUI or kohya file): diffusers' converters fold alpha / rank into the weights.
+        layers = sorted({key.rsplit(".lora_", 1)[0] for key in state})
+        config = lora_config(rank, rank, layers)
+    return config, state
 
 
 def load_lora_state(module: torch.nn.Module, name: str, state: dict[str, torch.Tensor]) -> None:

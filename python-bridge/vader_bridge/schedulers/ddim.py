@@ -3,6 +3,10 @@
 The update is written out here rather than delegated to diffusers' `DDIMScheduler.step`, so that
 it is stateless and also returns the Gaussian it samples from (mean, std, log-probability), which
 the policy-gradient trainers need; diffusers' scheduler still provides the timesteps and alphas.
+
+A schedule whose final DDIM step would be the identity is repaired here (noise_schedule_guards.py),
+and a config key that would change the schedule but that DDIM does not read (a flow `shift`,
+CogVideoX's `snr_shift_scale`) is refused rather than dropped.
 """
 
 from __future__ import annotations
@@ -15,20 +19,36 @@ from diffusers import DDIMScheduler
 
 from ..protocol import ConfigInvalid, Issue
 from ..registry import register
-from .noise_schedule_guards import final_step_is_identity, max_steps
-from .scheduler import NoiseScheduler, SchedulerStep, gaussian_log_prob
+from .noise_schedule import NoiseSchedule
+from .noise_schedule_guards import final_step_is_identity, max_steps, repair_noise_schedule
+from .scheduler import NoiseScheduler, SchedulerStep, draw_noise, gaussian_log_prob
+
+# Keys of other schedulers' configs that change the noise levels themselves: DDIM would silently
+# drop them and step a different schedule than the model was trained on. (Keys that only choose a
+# sampler, such as PNDM's skip_prk_steps or Euler's use_karras_sigmas, leave alphas_cumprod alone.)
+SCHEDULE_CHANGING_KEYS = ("shift", "use_dynamic_shifting", "base_shift", "max_shift", "use_flow_sigmas", "flow_shift",
+                          "snr_shift_scale", "shift_terminal", "time_shift_type")
 
 
 @register("scheduler", "ddim")
 class DdimScheduler(NoiseScheduler):
     name = "ddim"
+    schedule_kind = "diffusion"
+    predictions = ("epsilon", "v_prediction", "sample")
 
     @dataclass(frozen=True)
     class Config:
         """DDIM takes no options beyond the spec's steps and eta."""
 
-    def __init__(self, noise_schedule: dict[str, Any], *, steps: int, eta: float, options: Any, where: tuple = ("scheduler",)):
-        super().__init__(noise_schedule, steps=steps, eta=eta, options=options)
+    def __init__(self, schedule: NoiseSchedule, *, steps: int, eta: float, options: Any, where: tuple = ("scheduler",)):
+        super().__init__(schedule, steps=steps, eta=eta, options=options)
+        dropped = sorted(key for key in SCHEDULE_CHANGING_KEYS if key in schedule.config)
+        if dropped:
+            raise ConfigInvalid([Issue(where + ("name",), (
+                f"'ddim' cannot step the noise schedule of {schedule.owner} ({schedule.class_name}): it does not read "
+                f"{', '.join(dropped)}, which change the noise levels, and would step diffusers' default schedule instead; "
+                f"leave scheduler.name out to use the model's own ('{schedule.default_scheduler}')"))])
+        noise_schedule, self.notes = repair_noise_schedule(schedule.config)
         most = max_steps(noise_schedule)
         if steps > most:
             raise ConfigInvalid([Issue(where + ("steps",), (
@@ -50,6 +70,20 @@ class DdimScheduler(NoiseScheduler):
     def timesteps(self) -> torch.Tensor:
         return self.scheduler.timesteps.clone()
 
+    def training_timestep(self, generator: torch.Generator) -> torch.Tensor:
+        return torch.randint(0, self.train_timesteps, (), generator=generator)
+
+    def add_noise(self, clean: torch.Tensor, noise: torch.Tensor, timestep: torch.Tensor) -> torch.Tensor:
+        return self.scheduler.add_noise(clean, noise, timestep.reshape(1).expand(len(clean)).to(clean.device))
+
+    def training_target(self, clean: torch.Tensor, noise: torch.Tensor, timestep: torch.Tensor) -> torch.Tensor:
+        prediction = self.scheduler.config.prediction_type
+        if prediction == "epsilon":
+            return noise
+        if prediction == "v_prediction":
+            return self.scheduler.get_velocity(clean, noise, timestep.reshape(1).expand(len(clean)).to(clean.device))
+        return clean  # "sample" (build_scheduler refused every other prediction type)
+
     @property
     def init_noise_sigma(self) -> float:
         return float(self.scheduler.init_noise_sigma)
@@ -68,11 +102,9 @@ class DdimScheduler(NoiseScheduler):
         elif prediction == "v_prediction":
             pred_original = alpha_t**0.5 * sample - beta_t**0.5 * model_output
             pred_epsilon = alpha_t**0.5 * model_output + beta_t**0.5 * sample
-        elif prediction == "sample":
+        else:  # "sample" (build_scheduler refused every other prediction type)
             pred_original = model_output
             pred_epsilon = (sample - alpha_t**0.5 * pred_original) / beta_t**0.5
-        else:
-            raise ValueError(f"prediction_type {prediction!r} is not supported; use epsilon, v_prediction or sample")
         if self.scheduler.config.thresholding:
             pred_original = self.scheduler._threshold_sample(pred_original)
         elif self.scheduler.config.clip_sample:
@@ -85,10 +117,7 @@ class DdimScheduler(NoiseScheduler):
         if prev_sample is None:
             prev_sample = mean
             if std > 0:
-                # Drawn on the generator's device (CPU by default) and moved: a seed means the same noise anywhere.
-                device = generator.device if generator is not None else mean.device
-                noise = torch.randn(mean.shape, generator=generator, device=device, dtype=torch.float32)
-                prev_sample = mean + std * noise.to(mean.device, mean.dtype)
+                prev_sample = mean + std * draw_noise(mean.shape, mean, generator)
         # A step with std 0 (eta 0, or a final step onto alpha = 1) is deterministic: it has no log-probability.
         log_prob = gaussian_log_prob(prev_sample, mean, std) if with_log_prob and std > 0 else None
         return SchedulerStep(prev_sample=prev_sample, mean=mean, std=std, pred_original_sample=pred_original, log_prob=log_prob)

@@ -4,6 +4,11 @@ A scheduler is built from a spec ({"name", "steps", "eta", "options"}) on a mode
 schedule, and is stateless between rollouts: `timesteps()` is computed afresh, and `step` takes
 everything it needs as arguments (diffusers' schedulers keep a step index; ours do not, so a
 trainer may step any timestep in any order, as DDPO's re-evaluation of a stored chain does).
+
+It owns both directions of its process: the reverse step (with the Gaussian it samples from) and
+the forward one that trainers which noise clean latents use (`add_noise`, `training_target`,
+`training_timestep`: Diffusion-DPO). Timesteps are tensors, integers for diffusion and floats for
+flow matching (sigma times the training length), passed to the denoiser as they are.
 """
 
 from __future__ import annotations
@@ -11,9 +16,11 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
+
+from .noise_schedule import NoiseSchedule, ScheduleKind
 
 
 @dataclass
@@ -39,14 +46,22 @@ def gaussian_log_prob(sample: torch.Tensor, mean: torch.Tensor, std: float) -> t
 
 
 class NoiseScheduler(ABC):
-    """Built by name (`@register("scheduler", name)`); declares its option dataclass as `Config`."""
+    """Built by name (`@register("scheduler", name)`); declares its option dataclass as `Config`, the
+    kind of noise schedule it steps and the predictions it understands (build_scheduler refuses others)."""
 
     name: str
     Config: type
+    schedule_kind: ClassVar[ScheduleKind]
+    predictions: ClassVar[tuple[str, ...]]
 
-    def __init__(self, noise_schedule: dict[str, Any], *, steps: int, eta: float, options: Any, where: tuple = ("scheduler",)):
+    def __init__(self, schedule: NoiseSchedule, *, steps: int, eta: float, options: Any, where: tuple = ("scheduler",)):
         """`where` is the spec's path in the caller's params, for errors that need the model's noise schedule."""
-        self.noise_schedule, self.steps, self.eta, self.options = dict(noise_schedule), steps, eta, options
+        self.schedule, self.steps, self.eta, self.options = schedule, steps, eta, options
+        self.notes: list[str] = []  # what the scheduler changed about the schedule, and why (run records show it)
+
+    @property
+    def noise_schedule(self) -> dict[str, Any]:
+        return self.schedule.config
 
     @abstractmethod
     def timesteps(self) -> torch.Tensor:
@@ -63,7 +78,7 @@ class NoiseScheduler(ABC):
     def step(
         self,
         model_output: torch.Tensor,
-        timestep: int | torch.Tensor,
+        timestep: int | float | torch.Tensor,
         sample: torch.Tensor,
         *,
         generator: torch.Generator | None = None,
@@ -73,6 +88,31 @@ class NoiseScheduler(ABC):
         """x_{t-1} from x_t and the model's output. With `prev_sample`, no noise is drawn: that sample
         is scored instead (the log-probability of a stored step under the current model)."""
 
+    # ---- the forward process (trainers that noise clean latents) ----------------------------------
+
+    @abstractmethod
+    def training_timestep(self, generator: torch.Generator) -> torch.Tensor:
+        """A timestep drawn as the model's pretraining drew them (a 0-dim tensor)."""
+
+    @abstractmethod
+    def add_noise(self, clean: torch.Tensor, noise: torch.Tensor, timestep: torch.Tensor) -> torch.Tensor:
+        """x_t from x_0 and noise at one timestep."""
+
+    @abstractmethod
+    def training_target(self, clean: torch.Tensor, noise: torch.Tensor, timestep: torch.Tensor) -> torch.Tensor:
+        """What the denoiser should output at x_t (its prediction type's target)."""
+
     def describe(self) -> dict[str, Any]:
         """Plain JSON for reports and run records."""
-        return {"name": self.name, "steps": self.steps, "eta": self.eta}
+        description: dict[str, Any] = {"name": self.name, "steps": self.steps, "eta": self.eta}
+        if self.notes:
+            description["notes"] = list(self.notes)
+        return description
+
+
+def draw_noise(shape: torch.Size, like: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    """Standard normal noise drawn in fp32 on the generator's device (CPU by default) and moved, so a
+    seed means the same noise anywhere."""
+    device = generator.device if generator is not None else like.device
+    noise = torch.randn(shape, generator=generator, device=device, dtype=torch.float32)
+    return noise.to(like.device, like.dtype)

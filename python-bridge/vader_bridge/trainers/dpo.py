@@ -8,8 +8,9 @@ Each pair is noised to one random t with one shared noise, and the loss is the p
     -log sigmoid(-beta / 2 * ((|e_w - e_theta(w_t)|^2 - |e_l - e_theta(l_t)|^2)
                                - (|e_w - e_ref(w_t)|^2 - |e_l - e_ref(l_t)|^2)))
 
-where the reference is the same model with its LoRA off (`model.adapters_disabled()`) and the
-target e is what the model predicts (noise, velocity or sample, per its noise schedule). While
+where the reference is the same model with its LoRA off (`model.adapters_disabled()`), and x_t, t
+and the target e (noise, velocity or sample; the flow velocity for flow models) are the
+scheduler's forward process (`add_noise`, `training_target`, `training_timestep`). While
 the LoRA is still zero, model and reference agree and the loss is exactly log 2.
 
 A pair whose reward gap is below `min_reward_gap` is a tie (a saturated reward scores every video
@@ -24,7 +25,6 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from diffusers import DDPMScheduler
 
 from ..models.contract import VideoModel
 from ..registry import register
@@ -58,9 +58,8 @@ class DpoTrainer(Trainer):
 
     def __init__(self, model: VideoModel, reward: Reward, config: "DpoTrainer.Config", where: tuple = ("config",)):
         super().__init__(model, reward, config)
-        self.scheduler = build_scheduler(config.scheduler, model.noise_schedule, where + ("scheduler",))
-        # The forward (noising) process of the model's own noise schedule, for x_t and the training target.
-        self.forward_process = DDPMScheduler.from_config(model.noise_schedule)
+        # Samples candidates, and is the forward (noising) process for x_t and the training target.
+        self.scheduler = build_scheduler(config.scheduler, model.noise_schedule_spec, where + ("scheduler",))
         self.parameters = self.train_adapter(config.adapter, config.lora, seed=config.seed)
         self.optimizer = torch.optim.AdamW(self.parameters, lr=config.lr, weight_decay=config.weight_decay)
         # Two streams, so that drawing prompts never shifts the noise and vice versa.
@@ -107,11 +106,10 @@ class DpoTrainer(Trainer):
         """The DPO loss of one pair, and the margin inside its sigmoid (> 0: the model prefers the winner more than the reference does)."""
         device = self.model.device
         clean = torch.stack([pair.winner, pair.loser])
-        timestep = torch.randint(0, self.forward_process.config.num_train_timesteps, (), generator=self.noise)
+        timestep = self.scheduler.training_timestep(self.noise)
         noise = torch.randn(clean.shape[1:], generator=self.noise, dtype=torch.float32).to(device, clean.dtype).expand_as(clean)
-        timesteps = timestep.expand(2).to(device)
-        noisy = self.forward_process.add_noise(clean, noise, timesteps)
-        target = self._target(clean, noise, timesteps)
+        noisy = self.scheduler.add_noise(clean, noise, timestep)
+        target = self.scheduler.training_target(clean, noise, timestep)
         embeddings = self.model.encode_prompts([pair.prompt] * 2)
         timestep = timestep.to(device)
         with torch.enable_grad():
@@ -120,16 +118,6 @@ class DpoTrainer(Trainer):
             reference = self._errors(self.model.predict_noise(noisy, timestep, embeddings), target)
         margin = -0.5 * self.config.beta * ((errors[0] - errors[1]) - (reference[0] - reference[1]))
         return -F.logsigmoid(margin), margin.item()
-
-    def _target(self, clean: torch.Tensor, noise: torch.Tensor, timesteps: torch.Tensor) -> torch.Tensor:
-        prediction = self.forward_process.config.prediction_type
-        if prediction == "epsilon":
-            return noise
-        if prediction == "v_prediction":
-            return self.forward_process.get_velocity(clean, noise, timesteps)
-        if prediction == "sample":
-            return clean
-        raise ValueError(f"prediction_type {prediction!r} is not supported; use epsilon, v_prediction or sample")
 
     @staticmethod
     def _errors(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

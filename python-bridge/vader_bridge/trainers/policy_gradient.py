@@ -81,7 +81,7 @@ class PolicyGradientTrainer(Trainer):
 
     def __init__(self, model: VideoModel, reward: Reward, config: PolicyGradientConfig, where: tuple = ("config",)):
         super().__init__(model, reward, config)
-        self.scheduler = build_scheduler(config.scheduler, model.noise_schedule, where + ("scheduler",))
+        self.scheduler = build_scheduler(config.scheduler, model.noise_schedule_spec, where + ("scheduler",))
         if self.scheduler.eta <= 0:
             # zod refuses it too; its refinement has no JSON Schema form, so it is checked again here.
             raise ConfigInvalid([Issue(where + ("scheduler", "eta"), (

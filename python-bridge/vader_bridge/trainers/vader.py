@@ -50,7 +50,7 @@ class VaderTrainer(Trainer):
 
     def __init__(self, model: VideoModel, reward: Reward, config: "VaderTrainer.Config", where: tuple = ("config",)):
         super().__init__(model, reward, config)
-        self.scheduler = build_scheduler(config.scheduler, model.noise_schedule, where + ("scheduler",))
+        self.scheduler = build_scheduler(config.scheduler, model.noise_schedule_spec, where + ("scheduler",))
         self._check_runtime_facts(where)
         self.parameters = self.train_adapter(config.adapter, config.lora, seed=config.seed)
         self.optimizer = torch.optim.AdamW(self.parameters, lr=config.lr, weight_decay=config.weight_decay)

@@ -20,7 +20,7 @@ export const PerPromptStatsConfig = z.strictObject({
  */
 export const DdpoTrainerConfig = z
   .strictObject({
-    ...trainerFields({ scheduler: { name: "ddim", steps: 50, eta: 1 }, lr: 3e-4, weightDecay: 1e-4, guidanceScale: 5 }),
+    ...trainerFields({ scheduler: { steps: 50, eta: 1 }, lr: 3e-4, weightDecay: 1e-4, guidanceScale: 5 }),
     /** Videos per micro-batch (sampled together, re-scored together); each gets a prompt drawn at random. */
     batchSize: wholeNumber(1, 256).default(1),
     /** Micro-batches sampled per step (DDPO's num_batches_per_epoch). */

@@ -12,7 +12,7 @@ import { defineTrainer } from "./trainer-spec.js";
  */
 export const DpoTrainerConfig = z.strictObject({
   /** The scheduler samples the candidates, with guidance; the loss is on the conditional prediction, as in the paper. */
-  ...trainerFields({ scheduler: { name: "ddim", steps: 25, eta: 1 }, lr: 2e-4, weightDecay: 0, guidanceScale: 1 }),
+  ...trainerFields({ scheduler: { steps: 25, eta: 1 }, lr: 2e-4, weightDecay: 0, guidanceScale: 1 }),
   /** Prompts (so preference pairs) per step. */
   promptsPerStep: wholeNumber(1, 1024).default(1),
   /** Candidates per prompt, each scored once; the best and the worst make the pair. */

@@ -15,7 +15,7 @@ import { defineTrainer } from "./trainer-spec.js";
  */
 export const GrpoTrainerConfig = z
   .strictObject({
-    ...trainerFields({ scheduler: { name: "ddim", steps: 20, eta: 1 }, lr: 1e-4, weightDecay: 1e-4, guidanceScale: 4.5 }),
+    ...trainerFields({ scheduler: { steps: 20, eta: 1 }, lr: 1e-4, weightDecay: 1e-4, guidanceScale: 4.5 }),
     /** Prompts drawn per step, one group each. */
     promptsPerStep: wholeNumber(1, 1024).default(2),
     /** Videos per prompt; advantages are relative to their group's mean and std. */

@@ -19,7 +19,7 @@ export const DecodeFramesConfig = z.discriminatedUnion("mode", [
 /** Everything a VADER trainer needs besides the model and the reward (Python: trainers/vader.py). */
 export const VaderTrainerConfig = z
   .strictObject({
-    ...trainerFields({ scheduler: { name: "ddim", steps: 25, eta: 1 }, lr: 2e-4, weightDecay: 0, guidanceScale: 1 }),
+    ...trainerFields({ scheduler: { steps: 25, eta: 1 }, lr: 2e-4, weightDecay: 0, guidanceScale: 1 }),
     truncation: TruncationConfig.default({ mode: "last", k: 1 }),
     gradAccumulation: wholeNumber(1, 1024).default(1),
     batchSize: wholeNumber(1, 256).default(1),

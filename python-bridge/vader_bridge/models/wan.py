@@ -1,0 +1,213 @@
+"""Wan 2.1 text-to-video (`WanPipeline`): a flow-matching DiT (`WanTransformer3DModel`), a causal 3D
+VAE that compresses time 4x and space 8x (`AutoencoderKLWan`), and a UMT5 text encoder.
+
+Everything that decides the frames follows the stock pipeline, so that the same seed gives the same
+video: the prompt is cleaned and tokenized to `max_sequence_length` tokens, encoded with its
+attention mask, trimmed to its real length and zero-padded back (cross-attention sees the padding);
+x_T is drawn in fp32 as [B, 16, (F - 1) / 4 + 1, H / 8, W / 8]; guidance runs the conditional and
+the unconditional ("" prompt) passes apart; latents are de-normalised with the VAE's per-channel
+mean and std before decoding.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+import diffusers
+import torch
+from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline, WanTransformer3DModel
+from diffusers.pipelines.wan.pipeline_wan import prompt_clean
+from transformers import AutoTokenizer, UMT5EncoderModel
+
+from ..device import Placement
+from ..registry import register
+from .contract import PromptEmbeddings, VideoModel
+from .model_folder import MODEL_FILE, write_model_file
+from .tiny_wan import tiny_wan_components
+
+FAMILY = "wan"
+PARTS = ("transformer", "vae", "text_encoder", "tokenizer", "scheduler")
+# WanPipeline.__call__'s defaults, for a checkpoint without vader_model.json.
+STOCK_FRAMES, STOCK_HEIGHT, STOCK_WIDTH, STOCK_MAX_SEQUENCE_LENGTH = 81, 480, 832, 512
+
+
+@register("model", FAMILY)
+class WanModel(VideoModel):
+    family = FAMILY
+    pipeline_class_names = ("WanPipeline",)
+    lora_pipeline = WanPipeline  # whose save_lora_weights / load_lora_weights read and write our LoRA files
+
+    @dataclass(frozen=True)
+    class Config:
+        """A tiny model's options (bounds and defaults: WanTinyOptions in src/specs/model-config.ts)."""
+
+        seed: int
+        frames: int
+        height: int
+        width: int
+
+    def __init__(self, *, transformer: WanTransformer3DModel, vae: AutoencoderKLWan, text_encoder: UMT5EncoderModel, tokenizer,
+                 noise_schedule: dict, frames: int, height: int, width: int, placement: Placement,
+                 max_sequence_length: int = STOCK_MAX_SEQUENCE_LENGTH):
+        self.transformer, self.vae, self.text_encoder, self.tokenizer = transformer, vae, text_encoder, tokenizer
+        self.temporal_factor = int(vae.config.scale_factor_temporal)
+        self.spatial_factor = int(vae.config.scale_factor_spatial)
+        self.max_sequence_length = max_sequence_length
+        super().__init__(noise_schedule=noise_schedule, frames=frames, height=height, width=width, placement=placement)
+        for part in (transformer, vae, text_encoder):
+            part.to(placement.device)
+            if next(part.parameters()).dtype != placement.weights_dtype:
+                part.to(dtype=placement.weights_dtype)
+            part.eval()
+            part.requires_grad_(False)
+
+    # ---- construction, save, load -------------------------------------------------------------
+
+    @classmethod
+    def tiny(cls, config: "WanModel.Config", placement: Placement) -> "WanModel":
+        return cls(**tiny_wan_components(config.seed), frames=config.frames, height=config.height, width=config.width,
+                   placement=placement)
+
+    def save(self, directory: str) -> None:
+        """`WanPipeline.save_pretrained`'s layout (so the stock pipeline loads it), plus vader_model.json."""
+        if self.adapter_names:
+            raise ValueError(f"this model carries LoRA adapters ({', '.join(self.adapter_names)}): save the base "
+                             "before adding adapters, and each adapter with save_adapter()")
+        scheduler_class = getattr(diffusers, self.noise_schedule_spec.class_name)
+        pipeline = WanPipeline(tokenizer=self.tokenizer, text_encoder=self.text_encoder, transformer=self.transformer,
+                               vae=self.vae, scheduler=scheduler_class.from_config(self.noise_schedule))
+        pipeline.save_pretrained(directory)
+        write_model_file(directory, {"family": self.family, "frames": self.frames, "height": self.height, "width": self.width})
+
+    @classmethod
+    def load(cls, directory: str, placement: Placement) -> "WanModel":
+        missing = [part for part in PARTS if not os.path.isdir(os.path.join(directory, part))]
+        if missing:
+            raise FileNotFoundError(f"{directory} is not a Wan model folder: it lacks {', '.join(part + '/' for part in missing)} "
+                                    f"(WanPipeline.save_pretrained writes {', '.join(part + '/' for part in PARTS)})")
+        index_path = os.path.join(directory, "model_index.json")
+        if os.path.isfile(index_path):
+            with open(index_path, encoding="utf-8") as handle:
+                index = json.load(handle)
+            if index.get("transformer_2") not in (None, [None, None]):
+                raise ValueError(f"{directory} is a two-expert Wan 2.2 checkpoint (transformer_2), which this family does "
+                                 "not load yet; load a single-transformer Wan 2.1 or Wan 2.2 TI2V-5B folder")
+        frames, height, width = STOCK_FRAMES, STOCK_HEIGHT, STOCK_WIDTH
+        if os.path.isfile(os.path.join(directory, MODEL_FILE)):
+            with open(os.path.join(directory, MODEL_FILE), encoding="utf-8") as handle:
+                description = json.load(handle)
+            frames, height, width = description["frames"], description["height"], description["width"]
+        return cls(
+            transformer=WanTransformer3DModel.from_pretrained(directory, subfolder="transformer"),
+            vae=AutoencoderKLWan.from_pretrained(directory, subfolder="vae"),
+            text_encoder=UMT5EncoderModel.from_pretrained(os.path.join(directory, "text_encoder")),
+            tokenizer=AutoTokenizer.from_pretrained(os.path.join(directory, "tokenizer")),
+            # The raw config, "_class_name" included: the noise schedule's kind is read from it.
+            noise_schedule=dict(FlowMatchEulerDiscreteScheduler.load_config(directory, subfolder="scheduler")),
+            frames=frames, height=height, width=width, placement=placement,
+        )
+
+    def check_size(self, frames: int, height: int, width: int) -> None:
+        super().check_size(frames, height, width)
+        if (frames - 1) % self.temporal_factor:
+            raise ValueError(f"frames must be {self.temporal_factor}k + 1 for Wan's VAE, which compresses time "
+                             f"{self.temporal_factor}x after the first frame (got {frames}; try {self._nearest_frames(frames)})")
+        multiple = self.spatial_factor * int(self.transformer.config.patch_size[1])
+        if height % multiple or width % multiple:
+            raise ValueError(f"height {height} and width {width} must be multiples of {multiple} for Wan "
+                             f"(the VAE's {self.spatial_factor}x times the transformer's patch {self.transformer.config.patch_size[1]})")
+
+    def _nearest_frames(self, frames: int) -> int:
+        return max(1, round((frames - 1) / self.temporal_factor)) * self.temporal_factor + 1
+
+    # ---- description ---------------------------------------------------------------------------
+
+    def parts(self) -> dict[str, torch.nn.Module]:
+        return {"transformer": self.transformer, "vae": self.vae, "text_encoder": self.text_encoder}
+
+    @property
+    def denoiser(self) -> torch.nn.Module:
+        return self.transformer
+
+    @property
+    def latent_frames(self) -> int:
+        return (self.frames - 1) // self.temporal_factor + 1
+
+    @property
+    def latent_shape(self) -> list[int]:
+        return [int(self.transformer.config.in_channels), self.latent_frames,
+                self.height // self.spatial_factor, self.width // self.spatial_factor]
+
+    # ---- compute -------------------------------------------------------------------------------
+
+    def encode_prompts(self, prompts: list[str], *, unconditional: bool = False) -> PromptEmbeddings:
+        if not isinstance(prompts, (list, tuple)) or not prompts or not all(isinstance(prompt, str) for prompt in prompts):
+            raise TypeError(f"prompts must be a non-empty list of strings, got {prompts!r}")
+
+        def encode(texts: list[str]) -> torch.Tensor:
+            tokens = self.tokenizer([prompt_clean(text) for text in texts], padding="max_length", max_length=self.max_sequence_length,
+                                    truncation=True, add_special_tokens=True, return_attention_mask=True, return_tensors="pt")
+            with torch.no_grad():
+                hidden = self.text_encoder(tokens.input_ids.to(self.device), tokens.attention_mask.to(self.device)).last_hidden_state
+            # Keep each prompt's real tokens and zero the rest, as WanPipeline does.
+            keep = tokens.attention_mask.to(self.device).gt(0)
+            return (hidden * keep[..., None]).to(self.placement.compute_dtype)
+
+        return PromptEmbeddings(encode(list(prompts)), encode([""] * len(prompts)) if unconditional else None)
+
+    def predict_noise(self, latents, timestep, embeddings, *, guidance_scale=1.0, checkpointing=False) -> torch.Tensor:
+        """The velocity; with guidance, the conditional and unconditional passes run apart, as WanPipeline runs them."""
+        conditional = self.denoise(latents, timestep, embeddings.conditional, checkpointing=checkpointing)
+        if guidance_scale <= 1.0:
+            return conditional
+        if embeddings.unconditional is None:
+            raise ValueError("guidance_scale > 1 needs unconditional embeddings: encode_prompts(..., unconditional=True)")
+        unconditional = self.denoise(latents, timestep, embeddings.unconditional, checkpointing=checkpointing)
+        return unconditional + guidance_scale * (conditional - unconditional)
+
+    def denoise(self, latents: torch.Tensor, timestep: torch.Tensor, text: torch.Tensor, *, checkpointing: bool) -> torch.Tensor:
+        # diffusers checkpoints each transformer block itself when the flag is on and grad is enabled.
+        if self.transformer.gradient_checkpointing != checkpointing:
+            self.transformer.gradient_checkpointing = checkpointing
+        timesteps = torch.as_tensor(timestep, device=self.device).reshape(-1).expand(latents.shape[0])
+        output = self.transformer(hidden_states=latents.to(self.dtype), timestep=timesteps, encoder_hidden_states=text.to(self.dtype),
+                                  return_dict=False)[0]
+        return output.to(self.placement.compute_dtype)
+
+    def _latent_statistics(self, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        shape = (1, int(self.vae.config.z_dim), 1, 1, 1)
+        mean = torch.tensor(self.vae.config.latents_mean).view(shape).to(like.device, like.dtype)
+        std = torch.tensor(self.vae.config.latents_std).view(shape).to(like.device, like.dtype)
+        return mean, std
+
+    def latent_frame_of(self, frame: int) -> int:
+        """The latent frame a pixel frame decodes from: the first alone, then `temporal_factor` per latent."""
+        return 0 if frame == 0 else (frame - 1) // self.temporal_factor + 1
+
+    def decode_frames(self, latents: torch.Tensor, frame_indices: list[int] | None = None) -> torch.Tensor:
+        """The causal VAE decodes a latent frame from the ones before it, so only the prefix of latent
+        frames up to the last requested pixel frame is decoded (frame 0 alone costs one latent frame)."""
+        if latents.dim() != 5:
+            raise ValueError(f"latents must be [B, C, F, h, w], got shape {tuple(latents.shape)}")
+        frame_count = (latents.shape[2] - 1) * self.temporal_factor + 1
+        if frame_indices is not None:
+            bad = [index for index in frame_indices
+                   if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < frame_count]
+            if bad or not frame_indices:
+                raise ValueError(f"frame_indices must be a non-empty list of frame numbers from 0 to {frame_count - 1}, "
+                                 f"got {frame_indices!r}")
+            latents = latents[:, :, : self.latent_frame_of(max(frame_indices)) + 1]
+        mean, std = self._latent_statistics(latents)
+        video = self.vae.decode((latents * std + mean).to(self.dtype), return_dict=False)[0].to(self.placement.compute_dtype)
+        frames = (video / 2 + 0.5).clamp(0, 1).permute(0, 2, 1, 3, 4)  # [B, F, 3, H, W]
+        return frames if frame_indices is None else frames[:, list(frame_indices)]
+
+    def encode_videos(self, frames: torch.Tensor) -> torch.Tensor:
+        if frames.dim() != 5 or frames.shape[2] != 3:
+            raise ValueError(f"frames must be [B, F, 3, H, W] in [0, 1], got shape {tuple(frames.shape)}")
+        pixels = (frames * 2 - 1).permute(0, 2, 1, 3, 4).to(device=self.device, dtype=self.dtype)
+        latents = self.vae.encode(pixels).latent_dist.mean.to(self.placement.compute_dtype)
+        mean, std = self._latent_statistics(latents)
+        return (latents - mean) / std
