@@ -275,7 +275,7 @@ export const compareCommand: CommandModule<object, CompareArguments> = {
       .option("lrs-per-method", { type: "number", describe: "learning rates per method: its base lr, then 10x, then 1/10x (1 to 3; default 3)" })
       .option("out", { type: "string", describe: "the comparison's folder (default: runs/compare-<timestamp>)" })
       .option("config", { type: "string", describe: "JSON file with comparison fields (methods, budget, seeds, lrsPerMethod, learningRates, trainer.<method>, trainPrompts, testPrompts, evaluation)" })
-      .option("model", { type: "string", describe: "model folder in the ModelScope layout (default: the digit world's base)" })
+      .option("model", { type: "string", describe: "model folder: Model.save or a diffusers pipeline folder (ModelScope text-to-video, Wan) (default: the digit world's base)" })
       .option("tiny", { type: "boolean", describe: "the random-weight tiny model with a brightness reward and no judge (smoke test)" })
       .option("eval-samples", { type: "number", describe: "final videos per prompt, for base and every run (default 2)" })
       .option("captions", { type: "string", describe: "all: every world caption (default); task: only the task's own captions, where the base is weak (digit 5)" })

@@ -84,7 +84,7 @@ export const evalCommand: CommandModule<object, EvalArguments> = {
   describe: "Sample videos per prompt and report the digit world's judge (prompted digit and direction) and reward means",
   builder: (yargs: Argv) =>
     yargs
-      .option("model", { type: "string", describe: "model folder in the ModelScope layout (default: the digit world's base)" })
+      .option("model", { type: "string", describe: "model folder: Model.save or a diffusers pipeline folder (ModelScope text-to-video, Wan) (default: the digit world's base)" })
       .option("lora", { type: "string", describe: "run directory (or LoRA folder) whose weights to apply" })
       .option("prompts", { type: "string", describe: "text file of world captions, one per line (default: --split)" })
       .option("split", { choices: ["train", "test", "all"] as const, default: "train" as const, describe: "the world's prompt list to judge" })

@@ -8,6 +8,7 @@ import { BridgeStartError, ConfigError, PythonError } from "../errors.js";
 import { compareCommand } from "./compare.js";
 import { doctorCommand } from "./doctor.js";
 import { evalCommand } from "./eval.js";
+import { exportLoraCommand } from "./export-lora.js";
 import { sampleCommand } from "./sample.js";
 import { scoreCommand } from "./score.js";
 import { trainCommand } from "./train.js";
@@ -24,9 +25,10 @@ try {
     .command(evalCommand)
     .command(compareCommand)
     .command(scoreCommand)
+    .command(exportLoraCommand)
     .command(doctorCommand)
     .option("debug", { type: "boolean", describe: "print stack traces and Python tracebacks on errors" })
-    .demandCommand(1, "Name a command: train, sample, eval, compare, score or doctor")
+    .demandCommand(1, "Name a command: train, sample, eval, compare, score, export-lora or doctor")
     .strict()
     .fail((message, error) => {
       if (error) throw error;

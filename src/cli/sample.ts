@@ -19,6 +19,7 @@ interface SampleArguments {
   model?: string;
   seed: number;
   steps?: number;
+  eta?: number;
   guidance?: number;
   frames?: number;
   height?: number;
@@ -70,11 +71,12 @@ export async function sample(argv: SampleArguments, print: (line: string) => voi
   if (!sized.success) throw ConfigError.fromZod("model size (--frames, --height, --width)", sized.error);
   await using model = await openJobModel(bridge, sized.data);
   if (loraDirectory) await model.loadLora(loraDirectory);
-  const scheduler = Scheduler.from(job.trainer.scheduler);
+  // The run's sampler, deterministic unless --eta says otherwise: what the stock pipelines draw for a seed.
+  const trained = Scheduler.from(job.trainer.scheduler).withEta(argv.eta ?? 0);
   const video = await model.sample({
     prompts,
     seed: argv.seed,
-    scheduler: argv.steps === undefined ? scheduler : scheduler.withSteps(argv.steps),
+    scheduler: argv.steps === undefined ? trained : trained.withSteps(argv.steps),
     guidanceScale: argv.guidance ?? job.trainer.guidanceScale,
     batchSize: 16,
   });
@@ -98,9 +100,10 @@ export const sampleCommand: CommandModule<object, SampleArguments> = {
       .option("out", { type: "string", default: "sample.gif", describe: "output file (.gif, or .npy: lossless uint8 [frames, H, W, 3]), or folder with --prompts / --count > 1" })
       .option("format", { choices: VIDEO_FORMATS, describe: "with an --out folder: gif (default) or npy" })
       .option("lora", { type: "string", describe: "run directory (or LoRA folder) whose weights to apply" })
-      .option("model", { type: "string", describe: "model folder in the ModelScope layout (default: the run's model, else the digit world's base)" })
+      .option("model", { type: "string", describe: "model folder: Model.save or a diffusers pipeline folder (ModelScope text-to-video, Wan) (default: the run's model, else the digit world's base)" })
       .option("seed", { type: "number", default: 0, describe: "sampling seed" })
       .option("steps", { type: "number", describe: "denoising steps (default: the run's)" })
+      .option("eta", { type: "number", describe: "sampler stochasticity: 0 (default) is deterministic, as the stock diffusers pipelines sample; 1 is DDPM-like DDIM, or the flow SDE's noise level" })
       .option("guidance", { type: "number", describe: "classifier-free guidance scale (default: the run's)" })
       .option("frames", { type: "number", describe: "frames to generate (default: the model's)" })
       .option("height", { type: "number", describe: "frame height in pixels (default: the model's)" })

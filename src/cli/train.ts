@@ -77,7 +77,9 @@ export async function train(argv: TrainArguments, print: (line: string) => void 
   for (const note of model.info.notes) print(`note: ${note}`);
   const prompts = job.prompts.length > 0 ? job.prompts : (await bridge.call("prompts.builtIn", {})).prompts;
   const reward = Reward.from(job.reward);
-  await using trainer = trainerFor(job.method, model, reward, job.trainer);
+  // A sampler without a name is the model's own: name it, so the run records what ran.
+  const scheduler = { name: model.info.defaultScheduler, ...job.trainer.scheduler };
+  await using trainer = trainerFor(job.method, model, reward, { ...job.trainer, scheduler });
   // The device and dtypes are the ones the model actually got, not the ones asked for.
   const run = await Run.create(bridge, runDirectory, {
     ...job,
@@ -172,7 +174,7 @@ export const trainCommand: CommandModule<object, TrainArguments> = {
       .option("seed", { type: "number", describe: "trainer seed" })
       .option("reward", { choices: Object.keys(WORLD_TASKS), describe: "digit-world task: its reward, prompts and settings (default: digit)" })
       .option("prompts", { type: "string", describe: "text file of training prompts, one per line" })
-      .option("model", { type: "string", describe: "model folder in the ModelScope layout (default: the digit world's base)" })
+      .option("model", { type: "string", describe: "model folder: Model.save or a diffusers pipeline folder (ModelScope text-to-video, Wan) (default: the digit world's base)" })
       .option("tiny", { type: "boolean", describe: "the random-weight tiny model with a brightness reward (smoke test)" })
       .option("eval-samples", { type: "number", describe: "judged videos per prompt before and after (0 skips the judge)" }) as unknown as Argv<TrainArguments>,
   handler: async (argv: ArgumentsCamelCase<TrainArguments>) => {

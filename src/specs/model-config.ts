@@ -81,7 +81,11 @@ export const ModelInfo = z.strictObject({
   /** LoRA adapters by name; `activeAdapter` is the one sampling runs and training trains (null: the base model). */
   adapters: z.record(z.string(), AdapterInfo),
   activeAdapter: z.string().nullable(),
-  /** What Python changed on load and why (e.g. a repaired noise schedule). */
+  /** What the denoiser predicts (epsilon, v_prediction, sample, or flow_prediction: the flow velocity). */
+  predictionType: z.string(),
+  /** The scheduler a spec without a name gets on this model ("ddim", or "flow-match" for flow matching). */
+  defaultScheduler: z.string(),
+  /** What Python changed about the model or its schedule and why (e.g. a repaired noise schedule, a resize). */
   notes: z.array(z.string()),
 });
 export type ModelInfo = z.output<typeof ModelInfo>;

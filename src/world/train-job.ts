@@ -73,9 +73,9 @@ export const TrainJobConfig = TrainJobFields.transform((job, context): Omit<type
 export type TrainJobConfig = z.output<typeof TrainJobConfig>;
 export type TrainJobInput = z.input<typeof TrainJobConfig>;
 
-/** VADER on the digit world's base, the same for every task; the paper's sampler (DDIM, eta 1) with the world's guidance. */
+/** VADER on the digit world's base, the same for every task; the model's own sampler at eta 1 (DDIM on the world's base: the paper's) with the world's guidance. */
 const WORLD_TRAINER = {
-  scheduler: { name: "ddim", steps: 10, eta: 1 },
+  scheduler: { steps: 10, eta: 1 },
   guidanceScale: WORLD_SAMPLING.guidanceScale,
   truncation: { mode: "last", k: 1 },
   lora: { rank: 8 },
@@ -132,7 +132,7 @@ export const TINY_TRAIN_JOB = {
   model: { family: "text-to-video", seed: 0, frames: 8, height: 32, width: 32 },
   reward: { kind: "named", name: "brightness", options: {} },
   trainer: {
-    scheduler: { name: "ddim", steps: 10, eta: 1 },
+    scheduler: { steps: 10, eta: 1 },
     truncation: { mode: "last", k: 1 },
     lora: { rank: 8 },
     // The gradient through one DDIM step of the random tiny model is small (norm ~1e-5); AdamW

@@ -158,6 +158,8 @@ class VideoModel(ABC):
             },
             "adapters": {name: self.describe_adapter(name) for name in sorted(self._adapters)},
             "activeAdapter": self._active,
+            "predictionType": self.prediction_type,
+            "defaultScheduler": self.default_scheduler,
             "notes": list(self.notes),
         }
 

@@ -170,7 +170,10 @@ class WanModel(VideoModel):
     def denoise(self, latents: torch.Tensor, timestep: torch.Tensor, text: torch.Tensor, *, checkpointing: bool) -> torch.Tensor:
         # diffusers checkpoints each transformer block itself when the flag is on and grad is enabled.
         if self.transformer.gradient_checkpointing != checkpointing:
-            self.transformer.gradient_checkpointing = checkpointing
+            if checkpointing:
+                self.transformer.enable_gradient_checkpointing()
+            else:
+                self.transformer.disable_gradient_checkpointing()
         timesteps = torch.as_tensor(timestep, device=self.device).reshape(-1).expand(latents.shape[0])
         output = self.transformer(hidden_states=latents.to(self.dtype), timestep=timesteps, encoder_hidden_states=text.to(self.dtype),
                                   return_dict=False)[0]
