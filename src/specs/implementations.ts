@@ -2,7 +2,7 @@
 // registers the same names (a test checks both lists agree) and builds each config object from
 // the JSON Schema generated from these. Adding a built-in = its Python file + one line here.
 import { DdimOptions, FlowMatchOptions } from "../specs/scheduler-config.js";
-import { TextToVideoTinyOptions, WanTinyOptions } from "./model-config.js";
+import { AnimateDiffTinyOptions, CogVideoXTinyOptions, TextToVideoTinyOptions, WanTinyOptions } from "./model-config.js";
 import { BrightnessOptions, DigitOptions, MotionOptions, NoOptions, RemovalOptions, TestingExceptionOptions } from "./reward-options.js";
 import { TRAINERS } from "./trainers/registry.js";
 
@@ -11,7 +11,7 @@ const trainerConfigs = Object.fromEntries(Object.entries(TRAINERS).map(([name, s
 
 export const IMPLEMENTATIONS = {
   /** A family's schema is the options of its tiny (random-weight) model. */
-  model: { "text-to-video": TextToVideoTinyOptions, wan: WanTinyOptions },
+  model: { "text-to-video": TextToVideoTinyOptions, wan: WanTinyOptions, cogvideox: CogVideoXTinyOptions, animatediff: AnimateDiffTinyOptions },
   /** A scheduler's schema is its `options` (steps and eta are common to all: SchedulerConfig). */
   scheduler: { ddim: DdimOptions, "flow-match": FlowMatchOptions },
   reward: {

@@ -28,6 +28,24 @@ export const WanTinyOptions = z.strictObject({
 });
 
 /**
+ * Options of a tiny CogVideoX model (the 2B layout, random weights). Its VAE compresses time 4x after
+ * the first frame and space 8x, and the transformer patches 2x2: frames are 4k + 1 and sizes multiples
+ * of 16 (the real model: 49 frames at 480x720).
+ */
+export const CogVideoXTinyOptions = WanTinyOptions.extend({
+  frames: z
+    .number()
+    .int()
+    .min(1)
+    .max(257)
+    .refine((frames) => (frames - 1) % 4 === 0, { error: (issue) => `must be 4k + 1 for CogVideoX's VAE, such as 9 or 49 (got ${String(issue.input)})` })
+    .default(9),
+});
+
+/** Options of a tiny AnimateDiff model (an SD 1.5-style UNet with a motion adapter, random weights). */
+export const AnimateDiffTinyOptions = TextToVideoTinyOptions;
+
+/**
  * Generate at another size than the folder's own (ModelScope's pipeline takes height and width per
  * call): the denoiser and VAE are convolutional, but a size the weights never saw is off their
  * distribution. Each family checks its own rules in Python, with both numbers in the message (Wan: 4k + 1

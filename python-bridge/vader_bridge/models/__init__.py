@@ -6,9 +6,11 @@ from typing import Any
 
 from ..device import Placement
 from ..registry import configured, lookup, names
-from . import text_to_video, wan  # noqa: F401  (register "text-to-video", "wan")
+from . import animatediff, cogvideox, text_to_video, wan  # noqa: F401  (register each family)
 from .contract import AdapterSettings, PromptEmbeddings, VideoModel
 from .model_folder import family_on_disk
+from .animatediff import AnimateDiffModel
+from .cogvideox import CogVideoXModel
 from .text_to_video import TextToVideoModel
 from .wan import WanModel
 
@@ -25,4 +27,4 @@ def create_model(source: dict[str, Any], placement: Placement, where: tuple = ("
     return model
 
 
-__all__ = ["AdapterSettings", "PromptEmbeddings", "TextToVideoModel", "VideoModel", "WanModel", "create_model"]
+__all__ = ["AdapterSettings", "AnimateDiffModel", "CogVideoXModel", "PromptEmbeddings", "TextToVideoModel", "VideoModel", "WanModel", "create_model"]

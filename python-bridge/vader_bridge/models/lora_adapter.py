@@ -154,7 +154,9 @@ def _read_peft_files(weights_path: str, config_path: str, directory: str) -> tup
 
 
 def _read_pipeline_file(path: str, pipeline: Any, component: str) -> tuple[LoraConfig, dict[str, torch.Tensor]]:
-    state, metadata = pipeline.lora_state_dict(os.path.dirname(path) or ".", weight_name=os.path.basename(path), return_lora_metadata=True)
+    # Stable Diffusion's loader also returns kohya-style per-layer alphas: (state, network_alphas, metadata).
+    *read, metadata = pipeline.lora_state_dict(os.path.dirname(path) or ".", weight_name=os.path.basename(path), return_lora_metadata=True)
+    state, network_alphas = read[0], (read[1] if len(read) > 1 else None) or {}
     prefix = component + "."
     foreign = sorted({key.split(".")[0] for key in state if not key.startswith(prefix)})
     if foreign:
@@ -169,9 +171,13 @@ def _read_pipeline_file(path: str, pipeline: Any, component: str) -> tuple[LoraC
     if settings:
         config = LoraConfig(**{key: value for key, value in settings.items() if key in LoraConfig.__dataclass_fields__})
     else:
-        # No metadata (a ComfyUI or kohya file): diffusers' converters fold alpha / rank into the weights.
+        # No metadata (a ComfyUI or kohya file): diffusers' Wan converters fold alpha / rank into the weights,
+        # Stable Diffusion's hand the alphas back apart.
+        alphas = {float(value) for value in network_alphas.values()}
+        if len(alphas) > 1:
+            raise ValueError(f"{path} gives its LoRA layers several alphas ({sorted(alphas)}); one adapter needs one alpha")
         layers = sorted({key.rsplit(".lora_", 1)[0] for key in state})
-        config = lora_config(rank, rank, layers)
+        config = lora_config(rank, alphas.pop() if alphas else rank, layers)
     return config, state
 
 

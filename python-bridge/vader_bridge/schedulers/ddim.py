@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import diffusers
 import torch
 from diffusers import DDIMScheduler
 
@@ -28,6 +29,10 @@ from .scheduler import NoiseScheduler, SchedulerStep, draw_noise, gaussian_log_p
 # sampler, such as PNDM's skip_prk_steps or Euler's use_karras_sigmas, leave alphas_cumprod alone.)
 SCHEDULE_CHANGING_KEYS = ("shift", "use_dynamic_shifting", "base_shift", "max_shift", "use_flow_sigmas", "flow_shift",
                           "snr_shift_scale", "shift_terminal", "time_shift_type")
+# DDIM-family classes that compute their own alphas_cumprod (CogVideoX shifts its SNR by snr_shift_scale):
+# the table comes from the class the model's schedule names, the step and timesteps are DDIM's. Their
+# own step never clips or thresholds x0, whatever clip_sample says, so neither does ours for them.
+OWN_ALPHAS_CLASSES = {"CogVideoXDDIMScheduler": ("snr_shift_scale",), "CogVideoXDPMScheduler": ("snr_shift_scale",)}
 
 
 @register("scheduler", "ddim")
@@ -42,7 +47,8 @@ class DdimScheduler(NoiseScheduler):
 
     def __init__(self, schedule: NoiseSchedule, *, steps: int, eta: float, options: Any, where: tuple = ("scheduler",)):
         super().__init__(schedule, steps=steps, eta=eta, options=options)
-        dropped = sorted(key for key in SCHEDULE_CHANGING_KEYS if key in schedule.config)
+        understood = OWN_ALPHAS_CLASSES.get(schedule.class_name, ())
+        dropped = sorted(key for key in SCHEDULE_CHANGING_KEYS if key in schedule.config and key not in understood)
         if dropped:
             raise ConfigInvalid([Issue(where + ("name",), (
                 f"'ddim' cannot step the noise schedule of {schedule.owner} ({schedule.class_name}): it does not read "
@@ -61,7 +67,12 @@ class DdimScheduler(NoiseScheduler):
                 f"gives a final DDIM step that returns its input unchanged ({steps} steps end on t=0 and "
                 "set_alpha_to_one=False makes alpha_prev equal alpha_0), so truncated backprop with K=1 would get an "
                 "exactly zero gradient and learn nothing; use fewer steps"))])
-        self.scheduler = DDIMScheduler.from_config(noise_schedule)
+        if understood:
+            noise_schedule = {**noise_schedule, "clip_sample": False, "thresholding": False}
+        self.scheduler = DDIMScheduler.from_config({key: value for key, value in noise_schedule.items() if key not in understood})
+        if understood:
+            table = getattr(diffusers, schedule.class_name).from_config(noise_schedule)
+            self.scheduler.alphas_cumprod, self.scheduler.final_alpha_cumprod = table.alphas_cumprod, table.final_alpha_cumprod
         self.scheduler.set_timesteps(steps)
         self.train_timesteps = int(self.scheduler.config.num_train_timesteps)
         self.alphas_cumprod = self.scheduler.alphas_cumprod
