@@ -132,3 +132,60 @@ def test_the_identity_final_step_guard_keeps_k1_learning(monkeypatch):
     monkeypatch.setattr(ddim, "repair_noise_schedule", lambda config: (dict(config), []))
     monkeypatch.setattr(ddim, "final_step_is_identity", lambda schedule, steps: False)
     assert all(torch.equal(gradient, torch.zeros_like(gradient)) for gradient in autograd_gradient(model, 1))
+
+
+# ---- VideoX-Fun's step choices: a non-contiguous set of steps, and the stopped input gradient ----
+
+
+def base_chain(model: VideoModel) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """Each step's input latents and prediction in a rollout at the current weights."""
+    generator, embeddings, steps = torch.Generator().manual_seed(0), model.encode_prompts(["a dog"]), scheduler(model, STEPS)
+    latents, inputs, predictions = model.initial_latents(1, generator), [], []
+    with torch.no_grad():
+        for timestep in steps.timesteps():
+            inputs.append(latents)
+            predictions.append(model.predict_noise(latents, timestep, embeddings))
+            latents = steps.step(predictions[-1], timestep, latents, generator=generator).prev_sample
+    return inputs, predictions
+
+
+def chosen_steps_objective(model: VideoModel, chosen: set[int], stop_input: bool, direction: list[torch.Tensor], epsilon: float) -> float:
+    """The objective those choices differentiate: the weights move only in the chosen steps' predictions;
+    every other step uses its prediction at the current weights as a constant, and with `stop_input`
+    the chosen steps' denoiser reads the latents of the rollout at the current weights."""
+    inputs, predictions = base_chain(model)
+    generator, embeddings, steps = torch.Generator().manual_seed(0), model.encode_prompts(["a dog"]), scheduler(model, STEPS)
+    parameters = model.adapter_parameters()
+    originals = [parameter.detach().clone() for parameter in parameters]
+    latents = model.initial_latents(1, generator)
+    with torch.no_grad():
+        try:
+            for parameter, original, change in zip(parameters, originals, direction):
+                parameter.copy_(original + epsilon * change)
+            for index, timestep in enumerate(steps.timesteps()):
+                prediction = predictions[index]
+                if index in chosen:
+                    prediction = model.predict_noise(inputs[index] if stop_input else latents, timestep, embeddings)
+                latents = steps.step(prediction, timestep, latents, generator=generator).prev_sample
+            return reward_of(model, latents).item()
+        finally:
+            for parameter, original in zip(parameters, originals):
+                parameter.copy_(original)
+
+
+@pytest.mark.parametrize("stop_input", [False, True])
+def test_a_set_of_steps_with_detached_predictions_between_matches_finite_differences(model, stop_input):
+    chosen = {1, 3}
+    for parameter in model.adapter_parameters():
+        parameter.grad = None
+    latents = rollout(model, scheduler(model, STEPS), model.encode_prompts(["a dog"]), generator=torch.Generator().manual_seed(0),
+                      grad_steps=sorted(chosen), stop_input_gradient=stop_input).latents
+    reward_of(model, latents).backward()
+    gradient = [parameter.grad.clone() for parameter in model.adapter_parameters()]
+    direction = [torch.randn(g.shape, generator=torch.Generator().manual_seed(5), dtype=torch.float64).to(g.device) for g in gradient]
+    by_autograd = sum((g * d).sum() for g, d in zip(gradient, direction)).item()
+    epsilon = 1e-5
+    by_differences = (chosen_steps_objective(model, chosen, stop_input, direction, epsilon)
+                      - chosen_steps_objective(model, chosen, stop_input, direction, -epsilon)) / (2 * epsilon)
+    assert by_autograd != 0
+    assert by_autograd == pytest.approx(by_differences, rel=1e-6, abs=1e-12)

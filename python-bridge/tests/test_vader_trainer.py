@@ -98,7 +98,7 @@ def test_micro_batches_prompts_and_frames(monkeypatch):
     trainer = default_trainer(model, scheduler=QUICK_DDIM, batchSize=2, gradAccumulation=3, decodeFrames={"mode": "random", "count": 2})
     metrics = trainer.step(["a dog", "a cat"])
     assert len(spy.rollouts) == 3 and metrics["rewardQueries"] == 6
-    assert all(call["batch"] == 2 and call["grad_last_steps"] == 1 for call in spy.rollouts)
+    assert all(call["batch"] == 2 and call["grad_steps"] == [3] for call in spy.rollouts)  # the last of 4 steps
     assert all(len(indices) == 2 and indices == sorted(set(indices)) for indices in spy.decodes)
 
 
@@ -106,9 +106,28 @@ def test_rand_truncation_draws_k_from_one_to_k(monkeypatch):
     model = tiny_model()
     spy = LoopSpy(model, monkeypatch)
     metrics = default_trainer(model, scheduler=QUICK_DDIM, truncation={"mode": "rand", "k": 4}, gradAccumulation=6).step(["a dog"])
-    drawn = [call["grad_last_steps"] for call in spy.rollouts]
-    assert all(1 <= k <= 4 for k in drawn) and len(set(drawn)) > 1
-    assert metrics["details"]["backpropSteps"] == pytest.approx(sum(drawn) / len(drawn))
+    drawn = [call["grad_steps"] for call in spy.rollouts]
+    assert all(steps == list(range(4 - len(steps), 4)) for steps in drawn)  # always a tail of the chain
+    assert all(1 <= len(steps) <= 4 for steps in drawn) and len({len(steps) for steps in drawn}) > 1
+    assert metrics["details"]["backpropSteps"] == pytest.approx(sum(map(len, drawn)) / len(drawn))
+
+
+@pytest.mark.parametrize(("truncation", "expected"), [
+    ({"mode": "uniform", "k": 2}, lambda drawn: drawn == [[1, 3]]),
+    ({"mode": "steps", "steps": [2, 0]}, lambda drawn: drawn == [[0, 2]]),
+    ({"mode": "random", "k": 2}, lambda drawn: len(drawn[0]) == 2 and set(drawn[0]) <= {0, 1, 2, 3}),
+])
+def test_videox_fun_backprop_step_choices(truncation, expected, monkeypatch):
+    model = tiny_model()
+    spy = LoopSpy(model, monkeypatch)
+    metrics = default_trainer(model, scheduler=QUICK_DDIM, truncation=truncation).step(["a dog"])
+    assert expected([call["grad_steps"] for call in spy.rollouts])
+    assert metrics["details"]["backpropSteps"] == len(spy.rollouts[0]["grad_steps"])
+
+
+def test_steps_past_the_chain_are_refused_with_both_numbers():
+    with pytest.raises(ConfigInvalid, match=r"truncation\.steps must be step indices below scheduler\.steps 4 \(got \[4\]\)"):
+        default_trainer(tiny_model(), scheduler=QUICK_DDIM, truncation={"mode": "steps", "steps": [1, 4]})
 
 
 @pytest.mark.parametrize(("decode_frames", "expected"), [({"mode": "all"}, None), ({"mode": "indices", "indices": [0, 7]}, [0, 7])])

@@ -1,9 +1,14 @@
 """The one sampling loop, shared by `model.sample` and every trainer.
 
 diffusers' pipeline `__call__` is no_grad, so the rollout is our own loop over the scheduler's
-timesteps. Truncated backprop (VADER's stop_grad for t > K) lives here, outside the model: the
-first steps - K denoiser calls run without graph, the last K with it. x_T does not depend on the
-weights, so the gradient reaches them only through those last K predictions.
+timesteps. Truncated backprop lives here, outside the model. VADER's stop_grad for t > K: the
+first steps - K denoiser calls run without graph, the last K with it; x_T does not depend on the
+weights, so the gradient reaches them only through those last K predictions. Any other set of
+steps (VideoX-Fun's uniform, random or listed steps) keeps the graph from the first chosen step on,
+but detaches the prediction at the steps in between, so that only the chosen steps hold a
+denoiser's activations and the gradient passes the others along their linear skip path
+(x_t -> x_{t-1}). `stop_input_gradient` also detaches the latents the denoiser reads at the chosen
+steps (DRTune), so no gradient flows back through the denoiser's input.
 """
 
 from __future__ import annotations
@@ -41,14 +46,19 @@ def denoising_step(
     generator: torch.Generator | None = None,
     prev_sample: torch.Tensor | None = None,
     with_log_prob: bool = False,
+    detach_prediction: bool = False,
+    detach_input: bool = False,
 ) -> SchedulerStep:
     """One step x_t -> x_{t-1}: the model's (guided) prediction, then the scheduler's update.
 
     With `prev_sample` (a stored step of an earlier rollout) nothing is drawn: the result scores
-    that sample under the current model, as policy-gradient trainers need.
+    that sample under the current model, as policy-gradient trainers need. `detach_prediction`
+    runs the model without graph (the step stays differentiable in x_t through the update itself);
+    `detach_input` feeds the model a detached x_t.
     """
-    model_input = scheduler.scale_model_input(latents, timestep)
-    prediction = model.predict_noise(model_input, timestep, embeddings, guidance_scale=guidance_scale, checkpointing=checkpointing)
+    model_input = scheduler.scale_model_input(latents.detach() if detach_input else latents, timestep)
+    with torch.set_grad_enabled(torch.is_grad_enabled() and not detach_prediction):
+        prediction = model.predict_noise(model_input, timestep, embeddings, guidance_scale=guidance_scale, checkpointing=checkpointing)
     return scheduler.step(prediction, timestep, latents, generator=generator, prev_sample=prev_sample, with_log_prob=with_log_prob)
 
 
@@ -60,25 +70,32 @@ def rollout(
     generator: torch.Generator,
     guidance_scale: float = 1.0,
     grad_last_steps: int = 0,
+    grad_steps: list[int] | None = None,
+    stop_input_gradient: bool = False,
     checkpointing: bool = False,
     record_states: bool = False,
     with_log_probs: bool = False,
     initial_latents: torch.Tensor | None = None,
 ) -> Trajectory:
-    """Sample latents, keeping autograd graph only through the last `grad_last_steps` steps."""
+    """Sample latents, with the denoiser's graph kept at the last `grad_last_steps` steps, or at the
+    steps listed in `grad_steps` (indices into the chain, 0 the noisiest), when given."""
     steps = scheduler.steps
     if isinstance(grad_last_steps, bool) or not isinstance(grad_last_steps, int) or not 0 <= grad_last_steps <= steps:
         raise ValueError(f"grad_last_steps must be a whole number from 0 to the scheduler's steps ({steps}), got {grad_last_steps!r}")
+    if grad_steps is not None and not all(isinstance(index, int) and 0 <= index < steps for index in grad_steps):
+        raise ValueError(f"grad_steps must list step indices from 0 to {steps - 1}, got {grad_steps!r}")
+    chosen = set(range(steps - grad_last_steps, steps)) if grad_steps is None else set(grad_steps)
+    first_tracked = min(chosen, default=steps)
     latents = initial_latents if initial_latents is not None else model.initial_latents(len(embeddings), generator)
     latents = latents * scheduler.init_noise_sigma
     timesteps = scheduler.timesteps()
     states = [latents.detach()] if record_states else []
     log_probs, stochastic_steps = [], []
-    first_grad_step = steps - grad_last_steps
     for index, timestep in enumerate(timesteps):
-        with torch.set_grad_enabled(torch.is_grad_enabled() and index >= first_grad_step):
+        with torch.set_grad_enabled(torch.is_grad_enabled() and index >= first_tracked):
             step = denoising_step(model, scheduler, latents, timestep, embeddings, guidance_scale=guidance_scale,
-                                  checkpointing=checkpointing, generator=generator, with_log_prob=with_log_probs)
+                                  checkpointing=checkpointing, generator=generator, with_log_prob=with_log_probs,
+                                  detach_prediction=index not in chosen, detach_input=stop_input_gradient and index in chosen)
         latents = step.prev_sample
         if record_states:
             states.append(latents.detach())

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 
 import torch
+from torch.utils.checkpoint import checkpoint
 
 from ..models.contract import VideoModel
 from ..protocol import ConfigInvalid, Issue
@@ -23,8 +24,12 @@ from .trainer import StepOutcome, Trainer, TrainerConfig
 
 @dataclass(frozen=True)
 class Truncation:
-    mode: str  # "last": backprop through the final k steps; "rand": through a K drawn from 1..k each micro-batch
+    """Which steps the gradient goes through (TruncationConfig in src/specs/trainers/vader-config.ts)."""
+
+    mode: str  # "last" | "rand" | "uniform" | "random" | "steps"
     k: int
+    stop_input_gradient: bool
+    steps: list[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,7 @@ class VaderTrainer(Trainer):
         batch_size: int
         decode_frames: DecodeFrames
         checkpointing: bool
+        vae_checkpointing: bool
 
     def __init__(self, model: VideoModel, reward: Reward, config: "VaderTrainer.Config", where: tuple = ("config",)):
         super().__init__(model, reward, config)
@@ -61,10 +67,13 @@ class VaderTrainer(Trainer):
     def _check_runtime_facts(self, where: tuple) -> None:
         """What the schema cannot know: the schedule's length and the model's frame count."""
         issues, frames, decode = [], self.model.frames, self.config.decode_frames
-        if self.config.truncation.k > self.scheduler.steps:
+        if self.config.truncation.mode != "steps" and self.config.truncation.k > self.scheduler.steps:
             # A cross-field bound: zod's refinement has no JSON Schema form, so it is checked again here.
             issues.append(Issue(where + ("truncation", "k"), f"must be between 1 and scheduler.steps (got {self.config.truncation.k} > "
                                                              f"{self.scheduler.steps}); lower truncation.k or raise scheduler.steps"))
+        late = [index for index in self.config.truncation.steps or [] if index >= self.scheduler.steps]
+        if late:
+            issues.append(Issue(where + ("truncation", "steps"), f"must be step indices below scheduler.steps {self.scheduler.steps} (got {late})"))
         if decode.mode == "random" and decode.count > frames:
             issues.append(Issue(where + ("decodeFrames", "count"), f"must be at most the model's frame count {frames} (got {decode.count})"))
         if decode.mode == "indices" and any(index >= frames for index in decode.indices):
@@ -74,9 +83,17 @@ class VaderTrainer(Trainer):
         if issues:
             raise ConfigInvalid(issues)
 
-    def _grad_steps(self) -> int:
-        truncation = self.config.truncation
-        return truncation.k if truncation.mode == "last" else self.choices.randint(1, truncation.k)
+    def _grad_steps(self) -> list[int]:
+        """The chain's step indices (0 the noisiest) whose predictions the gradient goes through, for one micro-batch."""
+        truncation, steps = self.config.truncation, self.scheduler.steps
+        if truncation.mode == "steps":
+            return sorted(set(truncation.steps))
+        if truncation.mode == "uniform":
+            return sorted({round(steps - 1 - index * steps / truncation.k) for index in range(truncation.k)})
+        if truncation.mode == "random":
+            return sorted(self.choices.sample(range(steps), truncation.k))
+        k = truncation.k if truncation.mode == "last" else self.choices.randint(1, truncation.k)
+        return list(range(steps - k, steps))
 
     def _frame_indices(self) -> list[int] | None:
         decode = self.config.decode_frames
@@ -96,8 +113,9 @@ class VaderTrainer(Trainer):
                 backprop_steps.append(self._grad_steps())
                 embeddings = self.model.encode_prompts(batch, unconditional=config.guidance_scale > 1.0)
                 trajectory = rollout(self.model, self.scheduler, embeddings, generator=self.noise, guidance_scale=config.guidance_scale,
-                                     grad_last_steps=backprop_steps[-1], checkpointing=config.checkpointing)
-                scores = self.score(self.model.decode_frames(trajectory.latents, self._frame_indices()), batch)
+                                     grad_steps=backprop_steps[-1], stop_input_gradient=config.truncation.stop_input_gradient,
+                                     checkpointing=config.checkpointing)
+                scores = self.score(self._decode(trajectory.latents), batch)
                 loss = -scores.mean() / config.grad_accumulation
                 if not torch.isfinite(loss):
                     raise FloatingPointError(f"the reward is not finite ({scores.detach().tolist()}); check the reward spec and lr")
@@ -106,4 +124,11 @@ class VaderTrainer(Trainer):
                 rewards.append(scores.detach())
         grad_norm = self.apply_gradients(self.parameters, config.max_grad_norm)
         return StepOutcome(loss=loss_total, grad_norm=grad_norm, rewards=torch.cat(rewards),
-                           details={"backpropSteps": sum(backprop_steps) / len(backprop_steps)})
+                           details={"backpropSteps": sum(map(len, backprop_steps)) / len(backprop_steps)})
+
+    def _decode(self, latents: torch.Tensor) -> torch.Tensor:
+        """The frames the reward sees; with vae_checkpointing, the decoder's activations are recomputed in backward."""
+        indices = self._frame_indices()
+        if self.config.vae_checkpointing and torch.is_grad_enabled():
+            return checkpoint(self.model.decode_frames, latents, indices, use_reentrant=False)
+        return self.model.decode_frames(latents, indices)

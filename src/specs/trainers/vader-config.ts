@@ -4,11 +4,27 @@ import { stepMetricsWith } from "../metrics.js";
 import { trainerFields } from "./shared-fields.js";
 import { defineTrainer } from "./trainer-spec.js";
 
-export const TruncationConfig = z.strictObject({
-  /** "last": backprop through the final k steps; "rand": through a random 1..k final steps each update. */
-  mode: z.enum(["last", "rand"]).default("last"),
-  k: z.number().int({ error: (issue) => `must be a whole number of steps (got ${String(issue.input)})` }).min(1, { error: (issue) => `must be at least 1 (got ${String(issue.input)})` }).default(1),
-});
+/**
+ * Which denoising steps the reward's gradient goes through into the LoRA. "last": the final k steps
+ * (VADER's default; VideoX-Fun's "tail"); "rand": the final K steps with K drawn from 1..k for each
+ * update (VADER's "rand"); "uniform": k steps spread evenly over the chain, the last included;
+ * "random": k distinct steps drawn anew for each update; "steps": the listed step indices (0 is the
+ * noisiest step). Between chosen steps the denoiser's prediction is detached (VideoX-Fun), so only
+ * chosen steps keep activations. `stopInputGradient` also detaches the latents the denoiser reads at
+ * the chosen steps (DRTune; VideoX-Fun's stop_latent_model_input_gradient).
+ */
+export const TruncationConfig = z
+  .strictObject({
+    mode: z.enum(["last", "rand", "uniform", "random", "steps"]).default("last"),
+    k: z.number().int({ error: (issue) => `must be a whole number of steps (got ${String(issue.input)})` }).min(1, { error: (issue) => `must be at least 1 (got ${String(issue.input)})` }).default(1),
+    steps: z.array(z.number().int().nonnegative()).min(1, { error: "must list at least one step index" }).optional(),
+    stopInputGradient: z.boolean().default(false),
+  })
+  .superRefine((truncation, context) => {
+    if ((truncation.mode === "steps") !== (truncation.steps !== undefined)) {
+      context.addIssue({ code: "custom", path: ["steps"], message: truncation.mode === "steps" ? "is required with mode \"steps\": list the step indices (0 is the noisiest)" : `is only read with mode "steps" (mode is "${truncation.mode}"); remove it or set mode to "steps"` });
+    }
+  });
 
 export const DecodeFramesConfig = z.discriminatedUnion("mode", [
   z.strictObject({ mode: z.literal("random"), count: wholeNumber(1, 1024).default(1) }),
@@ -20,14 +36,20 @@ export const DecodeFramesConfig = z.discriminatedUnion("mode", [
 export const VaderTrainerConfig = z
   .strictObject({
     ...trainerFields({ scheduler: { steps: 25, eta: 1 }, lr: 2e-4, weightDecay: 0, guidanceScale: 1 }),
-    truncation: TruncationConfig.default({ mode: "last", k: 1 }),
+    truncation: TruncationConfig.default({ mode: "last", k: 1, stopInputGradient: false }),
     gradAccumulation: wholeNumber(1, 1024).default(1),
     batchSize: wholeNumber(1, 256).default(1),
     decodeFrames: DecodeFramesConfig.default({ mode: "random", count: 1 }),
     checkpointing: z.boolean().default(true),
+    /** Recompute the VAE decoder's activations in backward instead of keeping them (its gradient checkpointing, for any family). */
+    vaeCheckpointing: z.boolean().default(false),
   })
   .superRefine((config, context) => {
-    if (config.truncation.k > config.scheduler.steps) {
+    const tooLate = (config.truncation.steps ?? []).filter((index) => index >= config.scheduler.steps);
+    if (tooLate.length > 0) {
+      context.addIssue({ code: "custom", path: ["truncation", "steps"], message: `must be step indices below scheduler.steps ${config.scheduler.steps} (got ${tooLate.join(", ")})` });
+    }
+    if (config.truncation.mode !== "steps" && config.truncation.k > config.scheduler.steps) {
       context.addIssue({
         code: "custom",
         path: ["truncation", "k"],
@@ -38,7 +60,7 @@ export const VaderTrainerConfig = z
 export type VaderTrainerConfig = z.output<typeof VaderTrainerConfig>;
 export type VaderTrainerConfigInput = z.input<typeof VaderTrainerConfig>;
 
-/** VADER's own part: how many denoising steps the gradient went through (the mean over micro-batches in "rand" mode). */
+/** VADER's own part: how many denoising steps the gradient went through (the mean over micro-batches in "rand" and "random" modes). */
 export const VaderStepMetrics = stepMetricsWith({ backpropSteps: z.number().positive() });
 export type VaderStepMetrics = z.output<typeof VaderStepMetrics>;
 
