@@ -4,6 +4,9 @@ DDIM scheduler refused on a flow model."""
 
 from __future__ import annotations
 
+import json
+import shutil
+
 import pytest
 import torch
 from diffusers.loaders.lora_conversion_utils import _convert_non_diffusers_wan_lora_to_diffusers
@@ -96,3 +99,15 @@ def test_sizes_wan_cannot_generate_are_refused_with_both_numbers(model, size, me
 def test_ddim_on_wan_is_refused_by_name(model):
     with pytest.raises(ConfigInvalid, match=r"'ddim' steps a diffusion noise schedule, but the wan model is trained with flow matching"):
         vader_trainer(model, scheduler={"name": "ddim", "steps": 2})
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ({"transformer_2": ["diffusers", "WanTransformer3DModel"], "boundary_ratio": 0.875}, "two-expert Wan 2.2 A14B"),
+    ({"expand_timesteps": True}, "Wan 2.2 TI2V checkpoint"),
+])
+def test_wan_2_2_folders_are_refused_with_what_they_are(folder, tmp_path, entry, message):
+    copy = shutil.copytree(folder, tmp_path / "wan22")
+    index = json.loads((copy / "model_index.json").read_text())
+    (copy / "model_index.json").write_text(json.dumps({**index, **entry}))
+    with pytest.raises(ValueError, match=message):
+        create_model({"kind": "directory", "directory": str(copy)}, CPU)

@@ -92,8 +92,11 @@ class WanModel(VideoModel):
             with open(index_path, encoding="utf-8") as handle:
                 index = json.load(handle)
             if index.get("transformer_2") not in (None, [None, None]):
-                raise ValueError(f"{directory} is a two-expert Wan 2.2 checkpoint (transformer_2), which this family does "
-                                 "not load yet; load a single-transformer Wan 2.1 or Wan 2.2 TI2V-5B folder")
+                raise ValueError(f"{directory} is a two-expert Wan 2.2 A14B checkpoint (transformer_2), which this family does "
+                                 "not load yet; load a Wan 2.1 text-to-video folder")
+            if index.get("expand_timesteps"):
+                raise ValueError(f"{directory} is a Wan 2.2 TI2V checkpoint (expand_timesteps: a timestep per token), which this "
+                                 "family does not load yet; load a Wan 2.1 text-to-video folder")
         frames, height, width = STOCK_FRAMES, STOCK_HEIGHT, STOCK_WIDTH
         if os.path.isfile(os.path.join(directory, MODEL_FILE)):
             with open(os.path.join(directory, MODEL_FILE), encoding="utf-8") as handle:
