@@ -14,7 +14,7 @@ def test_defaults_are_filled_from_the_schema_down_nested_unions():
     filled = checked(schema, {"decodeFrames": {"mode": "random"}, "scheduler": {"name": "ddim"}})
     assert filled["decodeFrames"] == {"mode": "random", "count": 1}
     assert filled["scheduler"] == {"name": "ddim", "steps": 25, "eta": 1}
-    assert filled["lr"] == 2e-4 and filled["truncation"] == {"mode": "last", "k": 1} and filled["adapter"] == "default"
+    assert filled["lr"] == 2e-4 and filled["truncation"] == {"mode": "last", "k": 1, "stopInputGradient": False} and filled["adapter"] == "default"
     assert checked(schema, {"decodeFrames": {"mode": "all"}})["decodeFrames"] == {"mode": "all"}
 
 

@@ -20,7 +20,7 @@ describe("vader train / sample", () => {
 
     const config = JSON.parse(readFileSync(join(runDirectory, "config.json"), "utf8"));
     expect(config.steps).toBe(3);
-    expect(config.trainer.truncation).toEqual({ mode: "last", k: 1 });
+    expect(config.trainer.truncation).toEqual({ mode: "last", k: 1, stopInputGradient: false });
     expect(config.prompts.length).toBeGreaterThan(0);
     const metrics = readFileSync(join(runDirectory, "metrics.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line));
     expect(metrics).toHaveLength(3);
