@@ -11,7 +11,7 @@ import { Scheduler } from "../scheduler/scheduler.js";
 import { evaluate, type EvaluationReport } from "../world/evaluate.js";
 import { worldPrompts } from "../world/judge.js";
 import { WORLD_BASE_DIRECTORY, WORLD_SAMPLING } from "../world/world-defaults.js";
-import { checkRewardNames, existingFolder, LORA_FOLDER, MODEL_FOLDER, readTextFile, writableFolder } from "./inputs.js";
+import { checkRewardNames, existingFolder, existingLora, MODEL_FOLDER, readTextFile, writableFolder } from "./inputs.js";
 import { loraAt, openJobModel, promptsFromText } from "./job-model.js";
 import { JobModel } from "../world/train-job.js";
 import type { RunRecord } from "../specs/run-record.js";
@@ -41,7 +41,7 @@ function modelToJudge(folder: string | undefined, run: RunRecord | undefined): J
 export async function evaluateCommandLine(argv: EvalArguments, print: (line: string) => void = console.log): Promise<EvaluationReport> {
   const rewards = argv.rewards.split(",").map((name) => name.trim()).filter(Boolean).map((name) => Reward.named(name));
   for (const reward of rewards) checkRewardNames(reward.spec, "--rewards");
-  if (argv.lora !== undefined) existingFolder("--lora", argv.lora, LORA_FOLDER);
+  if (argv.lora !== undefined) existingLora("--lora", argv.lora);
   if (argv.model !== undefined) existingFolder("--model", argv.model, MODEL_FOLDER);
   for (const [flag, path] of [["--grid", argv.grid], ["--json", argv.json]] as const) if (path !== undefined) writableFolder(flag, dirname(resolve(path)));
   await using bridge = await Bridge.start();

@@ -2,7 +2,7 @@
 import { dirname, resolve } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { Bridge } from "../bridge.js";
-import { existingFolder, LORA_FOLDER, writableFolder } from "./inputs.js";
+import { existingFolder, writableFolder } from "./inputs.js";
 import { loraAt } from "./job-model.js";
 
 interface ExportLoraArguments {
@@ -13,7 +13,7 @@ interface ExportLoraArguments {
 
 /** Writes the LoRA of a run (or a LoRA folder) to --out; resolves to the file's path. */
 export async function exportLora(argv: ExportLoraArguments, print: (line: string) => void = console.log): Promise<string> {
-  existingFolder("RUN", argv.run, LORA_FOLDER);
+  existingFolder("RUN", argv.run, "a run directory of vader train or vader compare, or a LoRA folder with peft's adapter_config.json");
   writableFolder("--out", dirname(resolve(argv.out)));
   await using bridge = await Bridge.start();
   const { loraDirectory } = await loraAt(bridge, argv.run);

@@ -81,7 +81,13 @@ function nearestExisting(path: string): string {
 /** What a --model or model.directory must be. */
 export const MODEL_FOLDER = "a model folder (a diffusers save_pretrained folder, or the digit world's world/base)";
 /** What a --lora must be. */
-export const LORA_FOLDER = "a run directory of vader train or vader compare, or a LoRA folder (adapter_config.json inside)";
+export const LORA_FOLDER =
+  "a run directory of vader train or vader compare, a LoRA folder (adapter_config.json or pytorch_lora_weights.safetensors inside), or a .safetensors LoRA file";
+
+/** A --lora path: a .safetensors file (diffusers, ComfyUI or kohya keys), else a folder. */
+export function existingLora(flag: string, path: string): string {
+  return path.toLowerCase().endsWith(".safetensors") ? existingFile(flag, path, LORA_FOLDER) : existingFolder(flag, path, LORA_FOLDER);
+}
 
 /**
  * Every reward a spec names is a built-in, unless plugins may register more (VADER_BRIDGE_PLUGINS,

@@ -25,9 +25,13 @@ export function promptsFromText(text: string): string[] {
     .filter((line) => line.length > 0 && !line.startsWith("#"));
 }
 
-/** A --lora path: a run directory (its LoRA in lora/, its job in config.json) or a plain LoRA folder. */
+/**
+ * A --lora path: a run directory (its LoRA in lora/, its job in config.json), a plain LoRA folder
+ * (peft's pair, or a stock pipeline's pytorch_lora_weights.safetensors), or a .safetensors LoRA file.
+ */
 export async function loraAt(bridge: BridgeClient, path: string): Promise<{ loraDirectory: string; run?: RunRecord }> {
-  if (existsSync(join(path, "adapter_config.json"))) return { loraDirectory: path };
+  const plain = ["adapter_config.json", "pytorch_lora_weights.safetensors"].some((file) => existsSync(join(path, file)));
+  if (plain || path.toLowerCase().endsWith(".safetensors")) return { loraDirectory: path };
   const run = await Run.load(bridge, path);
   if (!run.loraDirectory) throw new ConfigError("--lora", [`${path} holds no LoRA yet (no lora/ folder): train until a save point first`]);
   return { loraDirectory: run.loraDirectory, run };

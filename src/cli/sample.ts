@@ -6,7 +6,7 @@ import { Bridge } from "../bridge.js";
 import { ConfigError } from "../errors.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import type { BridgeClient } from "../transport/bridge-client.js";
-import { existingFolder, LORA_FOLDER, MODEL_FOLDER, readTextFile, writableFolder } from "./inputs.js";
+import { existingFolder, existingLora, MODEL_FOLDER, readTextFile, writableFolder } from "./inputs.js";
 import { loraAt, openJobModel, promptsFromText } from "./job-model.js";
 import { DEFAULT_TRAIN_JOB, JobModel, TrainJobConfig } from "../world/train-job.js";
 
@@ -53,7 +53,7 @@ export async function sample(argv: SampleArguments, print: (line: string) => voi
     throw new ConfigError("vader sample", ["give exactly one of --prompt TEXT (one video) or --prompts FILE (a list, with --count and --out DIR)"]);
   }
   const listed = argv.prompts !== undefined ? promptsFromText(readTextFile("--prompts", argv.prompts, "a text file of prompts, one per line")) : [argv.prompt as string];
-  if (argv.lora !== undefined) existingFolder("--lora", argv.lora, LORA_FOLDER);
+  if (argv.lora !== undefined) existingLora("--lora", argv.lora);
   const modelFolder = argv.model !== undefined ? existingFolder("--model", argv.model, MODEL_FOLDER) : undefined;
   const single = argv.prompts === undefined && argv.count === 1;
   if (single && !VIDEO_FORMATS.some((format) => argv.out.toLowerCase().endsWith(`.${format}`))) {

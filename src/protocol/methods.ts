@@ -60,12 +60,12 @@ export const METHODS = {
   /** A model of any registered family: a tiny one (random weights) or a saved folder; the one creation method. */
   "model.create": { params: ModelCreateParams, result: ModelInfo },
   "model.save": { params: z.strictObject(handleAndDirectory), result: empty },
-  /** Saves adapter `adapter` (default: the active one) as peft's file pair. */
+  /** Saves adapter `adapter` (default: the active one) as peft's file pair, and as the stock pipeline's pytorch_lora_weights.safetensors where it loads LoRA. */
   "model.saveLora": {
     params: z.strictObject({ ...handleAndDirectory, adapter: AdapterName.optional() }),
     result: z.strictObject({ path: z.string() }),
   },
-  /** Loads a LoRA into adapter `adapter` (added if absent) and makes it the active one. */
+  /** Loads a LoRA (peft's pair; for Wan, CogVideoX and AnimateDiff also a diffusers, ComfyUI or kohya file) into adapter `adapter` (added if absent) and makes it the active one. */
   "model.loadLora": { params: z.strictObject({ ...handleAndDirectory, adapter: AdapterName.default("default") }), result: ModelInfo },
   /** The adapter that sampling runs and training trains; null runs the base model. */
   "model.setAdapter": { params: z.strictObject({ handle: HandleId, adapter: AdapterName.nullable() }), result: ModelInfo },

@@ -10,7 +10,6 @@ and the adapter, and the stock pipeline's `load_lora_weights` reads our LoRA ("u
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 
@@ -20,7 +19,7 @@ from transformers import AutoTokenizer, CLIPTextModel
 
 from ..device import Placement
 from ..registry import register
-from .model_folder import MODEL_FILE, write_model_file
+from .model_folder import generated_size, require_parts, write_model_file
 from .text_to_video import TextToVideoModel
 from .tiny_text_to_video import LATENT_CHANNELS, TEXT_WIDTH, modelscope_noise_schedule, tiny_text_encoder, tiny_vae
 from .tokenizer import build_word_tokenizer
@@ -79,9 +78,7 @@ class AnimateDiffModel(TextToVideoModel):
 
     def save(self, directory: str) -> None:
         """`AnimateDiffPipeline.save_pretrained`'s layout, plus vader_model.json."""
-        if self.adapter_names:
-            raise ValueError(f"this model carries LoRA adapters ({', '.join(self.adapter_names)}): save the base "
-                             "before adding adapters, and each adapter with save_adapter()")
+        self.refuse_saving_adapters()
         pipeline = AnimateDiffPipeline(vae=self.vae, text_encoder=self.text_encoder, tokenizer=self.tokenizer, unet=self.unet,
                                        motion_adapter=self.motion_adapter(), scheduler=DDIMScheduler.from_config(self.noise_schedule))
         pipeline.save_pretrained(directory)
@@ -103,17 +100,10 @@ class AnimateDiffModel(TextToVideoModel):
 
     @classmethod
     def load(cls, directory: str, placement: Placement) -> "AnimateDiffModel":
-        missing = [part for part in PARTS if not os.path.isdir(os.path.join(directory, part))]
-        if missing:
-            raise FileNotFoundError(f"{directory} is not an AnimateDiff folder: it lacks {', '.join(part + '/' for part in missing)} "
-                                    f"(AnimateDiffPipeline.save_pretrained writes {', '.join(part + '/' for part in PARTS)})")
+        require_parts(directory, PARTS, "AnimateDiffPipeline")
         unet = UNetMotionModel.from_pretrained(directory, subfolder="unet")
         vae = AutoencoderKL.from_pretrained(directory, subfolder="vae")
-        frames, height, width = STOCK_FRAMES, STOCK_SIZE, STOCK_SIZE
-        if os.path.isfile(os.path.join(directory, MODEL_FILE)):
-            with open(os.path.join(directory, MODEL_FILE), encoding="utf-8") as handle:
-                description = json.load(handle)
-            frames, height, width = description["frames"], description["height"], description["width"]
+        frames, height, width = generated_size(directory, (STOCK_FRAMES, STOCK_SIZE, STOCK_SIZE))
         return cls(unet=unet, vae=vae, text_encoder=CLIPTextModel.from_pretrained(os.path.join(directory, "text_encoder")),
                    tokenizer=AutoTokenizer.from_pretrained(os.path.join(directory, "tokenizer")),
                    noise_schedule=dict(DDIMScheduler.load_config(directory, subfolder="scheduler")),

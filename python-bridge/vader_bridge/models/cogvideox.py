@@ -10,7 +10,6 @@ conditional]; latents are divided by the VAE's scaling factor before decoding.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 
@@ -21,7 +20,7 @@ from transformers import AutoTokenizer, T5Config, T5EncoderModel
 from ..device import Placement
 from ..registry import register
 from .contract import PromptEmbeddings, VideoModel
-from .model_folder import MODEL_FILE, write_model_file
+from .model_folder import generated_size, require_parts, write_model_file
 from .tiny_wan import unigram_tokenizer
 
 FAMILY = "cogvideox"
@@ -88,24 +87,15 @@ class CogVideoXModel(VideoModel):
 
     def save(self, directory: str) -> None:
         """`CogVideoXPipeline.save_pretrained`'s layout, plus vader_model.json."""
-        if self.adapter_names:
-            raise ValueError(f"this model carries LoRA adapters ({', '.join(self.adapter_names)}): save the base "
-                             "before adding adapters, and each adapter with save_adapter()")
+        self.refuse_saving_adapters()
         CogVideoXPipeline(tokenizer=self.tokenizer, text_encoder=self.text_encoder, vae=self.vae, transformer=self.transformer,
                           scheduler=CogVideoXDDIMScheduler.from_config(self.noise_schedule)).save_pretrained(directory)
         write_model_file(directory, {"family": self.family, "frames": self.frames, "height": self.height, "width": self.width})
 
     @classmethod
     def load(cls, directory: str, placement: Placement) -> "CogVideoXModel":
-        missing = [part for part in PARTS if not os.path.isdir(os.path.join(directory, part))]
-        if missing:
-            raise FileNotFoundError(f"{directory} is not a CogVideoX folder: it lacks {', '.join(part + '/' for part in missing)} "
-                                    f"(CogVideoXPipeline.save_pretrained writes {', '.join(part + '/' for part in PARTS)})")
-        frames, height, width = STOCK_FRAMES, STOCK_HEIGHT, STOCK_WIDTH
-        if os.path.isfile(os.path.join(directory, MODEL_FILE)):
-            with open(os.path.join(directory, MODEL_FILE), encoding="utf-8") as handle:
-                description = json.load(handle)
-            frames, height, width = description["frames"], description["height"], description["width"]
+        require_parts(directory, PARTS, "CogVideoXPipeline")
+        frames, height, width = generated_size(directory, (STOCK_FRAMES, STOCK_HEIGHT, STOCK_WIDTH))
         return cls(
             transformer=CogVideoXTransformer3DModel.from_pretrained(directory, subfolder="transformer"),
             vae=AutoencoderKLCogVideoX.from_pretrained(directory, subfolder="vae"),
@@ -163,8 +153,11 @@ class CogVideoXModel(VideoModel):
         return PromptEmbeddings(encode(list(prompts)), encode([""] * len(prompts)) if unconditional else None)
 
     def denoise(self, latents: torch.Tensor, timestep: torch.Tensor, text: torch.Tensor, *, checkpointing: bool) -> torch.Tensor:
-        if self.transformer.gradient_checkpointing != checkpointing:
-            self.transformer.enable_gradient_checkpointing() if checkpointing else self.transformer.disable_gradient_checkpointing()
+        if self.transformer.gradient_checkpointing != checkpointing:  # diffusers checkpoints each block itself
+            if checkpointing:
+                self.transformer.enable_gradient_checkpointing()
+            else:
+                self.transformer.disable_gradient_checkpointing()
         timesteps = torch.as_tensor(timestep, device=self.device).reshape(-1).expand(latents.shape[0])
         output = self.transformer(hidden_states=latents.permute(0, 2, 1, 3, 4).to(self.dtype), encoder_hidden_states=text.to(self.dtype),
                                   timestep=timesteps, return_dict=False)[0]

@@ -116,6 +116,12 @@ class VideoModel(ABC):
     def save(self, directory: str) -> None:
         """The base weights (never the adapters: those are saved apart with `save_adapter`)."""
 
+    def refuse_saving_adapters(self) -> None:
+        """Base weights and adapters are kept apart, so that a base can be shared by many fine-tunes."""
+        if self.adapter_names:
+            raise ValueError(f"this model carries LoRA adapters ({', '.join(self.adapter_names)}): save the base "
+                             "before adding adapters, and each adapter with save_adapter()")
+
     # ---- description ---------------------------------------------------------------------------
 
     @abstractmethod

@@ -15,6 +15,24 @@ MODEL_FILE = "vader_model.json"
 DIFFUSERS_INDEX_FILE = "model_index.json"
 
 
+def require_parts(directory: str, parts: Iterable[str], pipeline: str) -> None:
+    """FileNotFoundError naming the subfolders a pipeline folder lacks."""
+    missing = [part for part in parts if not os.path.isdir(os.path.join(directory, part))]
+    if missing:
+        raise FileNotFoundError(f"{directory} is not a {pipeline} folder: it lacks {', '.join(part + '/' for part in missing)} "
+                                f"({pipeline}.save_pretrained writes {', '.join(part + '/' for part in parts)})")
+
+
+def generated_size(directory: str, stock: tuple[int, int, int]) -> tuple[int, int, int]:
+    """(frames, height, width) from vader_model.json, else the stock pipeline's defaults."""
+    path = os.path.join(directory, MODEL_FILE)
+    if not os.path.isfile(path):
+        return stock
+    with open(path, encoding="utf-8") as handle:
+        description = json.load(handle)
+    return description["frames"], description["height"], description["width"]
+
+
 def write_model_file(directory: str, description: dict[str, Any]) -> None:
     with open(os.path.join(directory, MODEL_FILE), "w", encoding="utf-8") as handle:
         json.dump(description, handle, indent=2)

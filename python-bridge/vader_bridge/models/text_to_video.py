@@ -76,10 +76,7 @@ class TextToVideoModel(VideoModel):
 
     def save(self, directory: str) -> None:
         """diffusers layout (unet/ vae/ text_encoder/ tokenizer/ scheduler/) plus vader_model.json."""
-        if self.adapter_names:
-            # Base weights and adapters are kept apart so a base can be shared by many fine-tunes.
-            raise ValueError(f"this model carries LoRA adapters ({', '.join(self.adapter_names)}): save the base "
-                             "before adding adapters, and each adapter with save_adapter()")
+        self.refuse_saving_adapters()
         os.makedirs(directory, exist_ok=True)
         self.unet.save_pretrained(os.path.join(directory, "unet"))
         self.vae.save_pretrained(os.path.join(directory, "vae"))

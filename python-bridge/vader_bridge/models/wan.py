@@ -24,7 +24,7 @@ from transformers import AutoTokenizer, UMT5EncoderModel
 from ..device import Placement
 from ..registry import register
 from .contract import PromptEmbeddings, VideoModel
-from .model_folder import MODEL_FILE, write_model_file
+from .model_folder import generated_size, require_parts, write_model_file
 from .tiny_wan import tiny_wan_components
 
 FAMILY = "wan"
@@ -72,9 +72,7 @@ class WanModel(VideoModel):
 
     def save(self, directory: str) -> None:
         """`WanPipeline.save_pretrained`'s layout (so the stock pipeline loads it), plus vader_model.json."""
-        if self.adapter_names:
-            raise ValueError(f"this model carries LoRA adapters ({', '.join(self.adapter_names)}): save the base "
-                             "before adding adapters, and each adapter with save_adapter()")
+        self.refuse_saving_adapters()
         scheduler_class = getattr(diffusers, self.noise_schedule_spec.class_name)
         pipeline = WanPipeline(tokenizer=self.tokenizer, text_encoder=self.text_encoder, transformer=self.transformer,
                                vae=self.vae, scheduler=scheduler_class.from_config(self.noise_schedule))
@@ -83,10 +81,7 @@ class WanModel(VideoModel):
 
     @classmethod
     def load(cls, directory: str, placement: Placement) -> "WanModel":
-        missing = [part for part in PARTS if not os.path.isdir(os.path.join(directory, part))]
-        if missing:
-            raise FileNotFoundError(f"{directory} is not a Wan model folder: it lacks {', '.join(part + '/' for part in missing)} "
-                                    f"(WanPipeline.save_pretrained writes {', '.join(part + '/' for part in PARTS)})")
+        require_parts(directory, PARTS, "WanPipeline")
         index_path = os.path.join(directory, "model_index.json")
         if os.path.isfile(index_path):
             with open(index_path, encoding="utf-8") as handle:
@@ -97,11 +92,7 @@ class WanModel(VideoModel):
             if index.get("expand_timesteps"):
                 raise ValueError(f"{directory} is a Wan 2.2 TI2V checkpoint (expand_timesteps: a timestep per token), which this "
                                  "family does not load yet; load a Wan 2.1 text-to-video folder")
-        frames, height, width = STOCK_FRAMES, STOCK_HEIGHT, STOCK_WIDTH
-        if os.path.isfile(os.path.join(directory, MODEL_FILE)):
-            with open(os.path.join(directory, MODEL_FILE), encoding="utf-8") as handle:
-                description = json.load(handle)
-            frames, height, width = description["frames"], description["height"], description["width"]
+        frames, height, width = generated_size(directory, (STOCK_FRAMES, STOCK_HEIGHT, STOCK_WIDTH))
         return cls(
             transformer=WanTransformer3DModel.from_pretrained(directory, subfolder="transformer"),
             vae=AutoencoderKLWan.from_pretrained(directory, subfolder="vae"),

@@ -4,8 +4,9 @@
    many checkpoints ship) the last timestep is t=0; with set_alpha_to_one=False its "previous"
    alpha is alpha_0 itself, so the last DDIM step returns its input unchanged. VADER with K=1
    backpropagates through that step only: the gradient is exactly zero and nothing learns, while
-   the reward keeps being reported. Models repair this when they are loaded (steps_offset=1, as
-   ModelScope and Stable Diffusion ship), and schedulers refuse any step count that still hits it.
+   the reward keeps being reported. The DDIM scheduler repairs this when it is built on such a
+   schedule (steps_offset=1, as ModelScope and Stable Diffusion ship; a note says so), and refuses
+   any step count that still hits it.
 2. Steps out of range. steps_offset shifts every timestep up: with 1000 training timesteps,
    1000 "leading" steps and steps_offset=1 the first timestep is 1000, one past the table.
 """
