@@ -69,5 +69,13 @@ describe.each(Object.entries(FAMILIES))("a %s folder through the CLI", (family, 
     // ComfyUI's keys, converted back by diffusers' own non-diffusers Wan converter: the same update B A alpha / r.
     const comfy = await exportLora({ run: runs.grpo as string, format: "comfyui", out: join(work, "grpo-comfyui.safetensors") }, () => undefined);
     expect(Number(python("comfyui", join(runs.grpo as string, "lora"), comfy))).toBeLessThan(1e-6);
+
+    // ... and `--lora` reads that file back: the same frames as the run's own LoRA.
+    const fromRun = join(work, "from-run.npy");
+    const fromComfy = join(work, "from-comfy.npy");
+    await sample({ prompt: "a cat in the snow", count: 1, out: fromRun, lora: runs.grpo, seed: 3, steps: 3, guidance: 1 }, () => undefined);
+    await sample({ prompt: "a cat in the snow", count: 1, out: fromComfy, lora: comfy, model: folder, seed: 3, steps: 3, guidance: 1, eta: 0 }, () => undefined);
+    const [a, b] = [await readVideo(bridge, fromRun), await readVideo(bridge, fromComfy)];
+    expect(Math.max(...Array.from(a.data, (value, index) => Math.abs(value - (b.data[index] ?? 0))))).toBeLessThanOrEqual(1);
   }, 600_000);
 });
