@@ -14,11 +14,12 @@ import os
 from dataclasses import dataclass
 
 import torch
-from diffusers import AnimateDiffPipeline, AutoencoderKL, DDIMScheduler, MotionAdapter, UNet2DConditionModel, UNetMotionModel
+from diffusers import AutoencoderKL, DDIMScheduler, MotionAdapter, UNet2DConditionModel, UNetMotionModel
 from transformers import AutoTokenizer, CLIPTextModel
 
 from ..device import Placement
 from ..registry import register
+from .contract import pipeline_class
 from .model_folder import generated_size, require_parts, write_model_file
 from .text_to_video import TextToVideoModel
 from .tiny_text_to_video import LATENT_CHANNELS, TEXT_WIDTH, modelscope_noise_schedule, tiny_text_encoder, tiny_vae
@@ -46,7 +47,7 @@ def tiny_motion_unet(latent_size: int) -> UNetMotionModel:
 class AnimateDiffModel(TextToVideoModel):
     family = FAMILY
     pipeline_class_names = ("AnimateDiffPipeline",)
-    lora_pipeline = AnimateDiffPipeline
+    lora_pipeline = "AnimateDiffPipeline"
     lora_component = "unet"
 
     @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class AnimateDiffModel(TextToVideoModel):
     def save(self, directory: str) -> None:
         """`AnimateDiffPipeline.save_pretrained`'s layout, plus vader_model.json."""
         self.refuse_saving_adapters()
-        pipeline = AnimateDiffPipeline(vae=self.vae, text_encoder=self.text_encoder, tokenizer=self.tokenizer, unet=self.unet,
+        pipeline = pipeline_class("AnimateDiffPipeline")(vae=self.vae, text_encoder=self.text_encoder, tokenizer=self.tokenizer, unet=self.unet,
                                        motion_adapter=self.motion_adapter(), scheduler=DDIMScheduler.from_config(self.noise_schedule))
         pipeline.save_pretrained(directory)
         write_model_file(directory, {"family": self.family, "frames": self.frames, "height": self.height, "width": self.width})

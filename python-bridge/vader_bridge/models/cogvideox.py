@@ -14,12 +14,12 @@ import os
 from dataclasses import dataclass
 
 import torch
-from diffusers import AutoencoderKLCogVideoX, CogVideoXDDIMScheduler, CogVideoXPipeline, CogVideoXTransformer3DModel
+from diffusers import AutoencoderKLCogVideoX, CogVideoXDDIMScheduler, CogVideoXTransformer3DModel
 from transformers import AutoTokenizer, T5Config, T5EncoderModel
 
 from ..device import Placement
 from ..registry import register
-from .contract import PromptEmbeddings, VideoModel
+from .contract import PromptEmbeddings, VideoModel, pipeline_class
 from .model_folder import generated_size, require_parts, write_model_file
 from .tiny_wan import unigram_tokenizer
 
@@ -55,7 +55,7 @@ def tiny_cogvideox_components(seed: int) -> dict:
 class CogVideoXModel(VideoModel):
     family = FAMILY
     pipeline_class_names = ("CogVideoXPipeline",)
-    lora_pipeline = CogVideoXPipeline
+    lora_pipeline = "CogVideoXPipeline"
 
     @dataclass(frozen=True)
     class Config:
@@ -88,7 +88,7 @@ class CogVideoXModel(VideoModel):
     def save(self, directory: str) -> None:
         """`CogVideoXPipeline.save_pretrained`'s layout, plus vader_model.json."""
         self.refuse_saving_adapters()
-        CogVideoXPipeline(tokenizer=self.tokenizer, text_encoder=self.text_encoder, vae=self.vae, transformer=self.transformer,
+        pipeline_class("CogVideoXPipeline")(tokenizer=self.tokenizer, text_encoder=self.text_encoder, vae=self.vae, transformer=self.transformer,
                           scheduler=CogVideoXDDIMScheduler.from_config(self.noise_schedule)).save_pretrained(directory)
         write_model_file(directory, {"family": self.family, "frames": self.frames, "height": self.height, "width": self.width})
 

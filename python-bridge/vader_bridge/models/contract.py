@@ -16,11 +16,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterator
 
+import diffusers
 import torch
 
 from ..device import Placement, dtype_name
 from ..schedulers.noise_schedule import NoiseSchedule
 from . import lora_adapter
+
+
+def pipeline_class(name: str) -> Any:
+    """A diffusers pipeline class, imported when first needed: importing diffusers' pipelines loads
+    transformers' image processors, which is slow and warns on every start without torchvision."""
+    return getattr(diffusers, name)
 
 
 @dataclass
@@ -48,9 +55,9 @@ class VideoModel(ABC):
     Config: ClassVar[type]  # the options of a tiny model of this family (random weights from a seed)
     # model_index.json `_class_name`s of diffusers pipelines whose folders this family loads.
     pipeline_class_names: ClassVar[tuple[str, ...]] = ()
-    # The stock pipeline whose save_lora_weights / load_lora_weights our LoRA files also serve
-    # (None where the stock pipeline cannot load LoRA), and the component that carries the adapters.
-    lora_pipeline: ClassVar[Any] = None
+    # The stock pipeline (its diffusers class name) whose save_lora_weights / load_lora_weights our
+    # LoRA files also serve (None where it cannot load LoRA), and the component carrying the adapters.
+    lora_pipeline: ClassVar[str | None] = None
     lora_component: ClassVar[str] = "transformer"
 
     def __init__(self, *, noise_schedule: dict[str, Any], frames: int, height: int, width: int, placement: Placement):
@@ -297,14 +304,15 @@ class VideoModel(ABC):
         state = lora_adapter.lora_state_dict(self.denoiser, name)
         path = lora_adapter.write_lora_files(directory, state, config)
         if self.lora_pipeline is not None:
-            lora_adapter.write_pipeline_lora_file(directory, state, config, self.lora_pipeline, self.lora_component)
+            lora_adapter.write_pipeline_lora_file(directory, state, config, pipeline_class(self.lora_pipeline), self.lora_component)
         return path
 
     def load_adapter(self, name: str, directory: str) -> None:
         """Loads saved LoRA weights strictly into adapter `name` (added with the saved settings if absent).
         `directory` holds peft's pair, or (families with a stock LoRA pipeline) is a diffusers, ComfyUI or
         musubi LoRA file or a folder with pytorch_lora_weights.safetensors."""
-        config, state = lora_adapter.read_lora_files(directory, self.lora_pipeline, self.lora_component)
+        pipeline = pipeline_class(self.lora_pipeline) if self.lora_pipeline is not None else None
+        config, state = lora_adapter.read_lora_files(directory, pipeline, self.lora_component)
         saved = lora_adapter.describe_lora(config)
         if name not in self._adapters:
             settings = AdapterSettings(rank=saved["rank"], alpha=saved["alpha"], target_modules=saved["target_modules"])

@@ -17,13 +17,12 @@ from dataclasses import dataclass
 
 import diffusers
 import torch
-from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline, WanTransformer3DModel
-from diffusers.pipelines.wan.pipeline_wan import prompt_clean
+from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanTransformer3DModel
 from transformers import AutoTokenizer, UMT5EncoderModel
 
 from ..device import Placement
 from ..registry import register
-from .contract import PromptEmbeddings, VideoModel
+from .contract import PromptEmbeddings, VideoModel, pipeline_class
 from .model_folder import generated_size, require_parts, write_model_file
 from .tiny_wan import tiny_wan_components
 
@@ -37,7 +36,7 @@ STOCK_FRAMES, STOCK_HEIGHT, STOCK_WIDTH, STOCK_MAX_SEQUENCE_LENGTH = 81, 480, 83
 class WanModel(VideoModel):
     family = FAMILY
     pipeline_class_names = ("WanPipeline",)
-    lora_pipeline = WanPipeline  # whose save_lora_weights / load_lora_weights read and write our LoRA files
+    lora_pipeline = "WanPipeline"
 
     @dataclass(frozen=True)
     class Config:
@@ -74,7 +73,7 @@ class WanModel(VideoModel):
         """`WanPipeline.save_pretrained`'s layout (so the stock pipeline loads it), plus vader_model.json."""
         self.refuse_saving_adapters()
         scheduler_class = getattr(diffusers, self.noise_schedule_spec.class_name)
-        pipeline = WanPipeline(tokenizer=self.tokenizer, text_encoder=self.text_encoder, transformer=self.transformer,
+        pipeline = pipeline_class("WanPipeline")(tokenizer=self.tokenizer, text_encoder=self.text_encoder, transformer=self.transformer,
                                vae=self.vae, scheduler=scheduler_class.from_config(self.noise_schedule))
         pipeline.save_pretrained(directory)
         write_model_file(directory, {"family": self.family, "frames": self.frames, "height": self.height, "width": self.width})
@@ -139,6 +138,8 @@ class WanModel(VideoModel):
     def encode_prompts(self, prompts: list[str], *, unconditional: bool = False) -> PromptEmbeddings:
         if not isinstance(prompts, (list, tuple)) or not prompts or not all(isinstance(prompt, str) for prompt in prompts):
             raise TypeError(f"prompts must be a non-empty list of strings, got {prompts!r}")
+
+        from diffusers.pipelines.wan.pipeline_wan import prompt_clean  # the stock pipeline's own cleaning (lazy: see pipeline_class)
 
         def encode(texts: list[str]) -> torch.Tensor:
             tokens = self.tokenizer([prompt_clean(text) for text in texts], padding="max_length", max_length=self.max_sequence_length,
