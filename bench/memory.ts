@@ -27,7 +27,7 @@ const FAMILY_OPTIONS: Record<string, object> = {
   "text-to-video": { frames: 8, height: 32, width: 32 },
   wan: { frames: 33, height: 64, width: 64 },
   cogvideox: { frames: 33, height: 64, width: 64 },
-  animatediff: { frames: 8, height: 32, width: 32 },
+  animatediff: { frames: 4, height: 32, width: 32 },
 };
 const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(",").map((value) => value.trim()).filter(Boolean);
 const FAMILIES = list("BENCH_FAMILIES", Object.keys(FAMILY_OPTIONS).join(","));

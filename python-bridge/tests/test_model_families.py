@@ -22,20 +22,21 @@ from vader_bridge.schedulers import build_scheduler
 
 CPU = Placement(torch.device("cpu"), torch.float32)
 PROMPTS = ["a dog playing guitar", "a cat"]
-# family: (stock pipeline, frames, model index class, predictionType, scheduler, LoRA key prefix)
+# name: (stock pipeline, frames, predictionType, scheduler, LoRA key prefix, family, tiny options beyond seed and frames)
 FAMILIES = {
-    "wan": (WanPipeline, 9, "flow_prediction", "flow-match", "transformer."),
-    "cogvideox": (CogVideoXPipeline, 9, "v_prediction", "ddim", "transformer."),
-    "animatediff": (AnimateDiffPipeline, 8, "epsilon", "ddim", "unet."),
+    "wan": (WanPipeline, 9, "flow_prediction", "flow-match", "transformer.", "wan", {"height": 32, "width": 32}),
+    "wan-2.2-ti2v": (WanPipeline, 9, "flow_prediction", "flow-match", "transformer.", "wan", {"height": 32, "width": 32, "variant": "2.2-ti2v"}),
+    "cogvideox": (CogVideoXPipeline, 9, "v_prediction", "ddim", "transformer.", "cogvideox", {"height": 32, "width": 32}),
+    "animatediff": (AnimateDiffPipeline, 8, "epsilon", "ddim", "unet.", "animatediff", {"height": 32, "width": 32}),
 }
 
 
 @pytest.fixture(scope="module", params=sorted(FAMILIES))
 def family(request, tmp_path_factory) -> tuple[str, str]:
-    """The family's name and a folder its tiny model was saved to."""
+    """The entry's name and a folder its tiny model was saved to."""
     directory = str(tmp_path_factory.mktemp(request.param))
-    frames = FAMILIES[request.param][1]
-    create_model({"kind": "tiny", "family": request.param, "options": {"seed": 0, "frames": frames, "height": 32, "width": 32}}, CPU).save(directory)
+    _, frames, _, _, _, family, options = FAMILIES[request.param]
+    create_model({"kind": "tiny", "family": family, "options": {"seed": 0, "frames": frames, **options}}, CPU).save(directory)
     return request.param, directory
 
 
@@ -64,10 +65,10 @@ def most_levels_apart(ours: torch.Tensor, stock: torch.Tensor) -> int:
 
 def test_the_folder_is_the_stock_pipelines_and_loads_as_its_family(family):
     name, folder = family
-    pipeline, frames, prediction, scheduler, _ = FAMILIES[name]
+    pipeline, frames, prediction, scheduler, _, family, _ = FAMILIES[name]
     assert json.loads(open(os.path.join(folder, "model_index.json")).read())["_class_name"] == pipeline.__name__
     model = load(folder)
-    assert model.family == name and (model.frames, model.height, model.width) == (frames, 32, 32)
+    assert model.family == family and (model.frames, model.height, model.width) == (frames, 32, 32)
     assert model.prediction_type == prediction and model.default_scheduler == scheduler
 
 

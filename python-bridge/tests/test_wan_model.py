@@ -27,7 +27,7 @@ PROMPTS = ["a dog playing guitar", "a cat"]
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory) -> str:
     directory = str(tmp_path_factory.mktemp("wan"))
-    WanModel.tiny(WanModel.Config(seed=0, frames=9, height=32, width=32), CPU).save(directory)
+    WanModel.tiny(WanModel.Config(seed=0, frames=9, height=32, width=32, variant="2.1"), CPU).save(directory)
     return directory
 
 
@@ -101,13 +101,9 @@ def test_ddim_on_wan_is_refused_by_name(model):
         vader_trainer(model, scheduler={"name": "ddim", "steps": 2})
 
 
-@pytest.mark.parametrize(("entry", "message"), [
-    ({"transformer_2": ["diffusers", "WanTransformer3DModel"], "boundary_ratio": 0.875}, "two-expert Wan 2.2 A14B"),
-    ({"expand_timesteps": True}, "Wan 2.2 TI2V checkpoint"),
-])
-def test_wan_2_2_folders_are_refused_with_what_they_are(folder, tmp_path, entry, message):
+def test_a_two_expert_wan_2_2_folder_is_refused_with_what_it_is(folder, tmp_path):
     copy = shutil.copytree(folder, tmp_path / "wan22")
     index = json.loads((copy / "model_index.json").read_text())
-    (copy / "model_index.json").write_text(json.dumps({**index, **entry}))
-    with pytest.raises(ValueError, match=message):
+    (copy / "model_index.json").write_text(json.dumps({**index, "transformer_2": ["diffusers", "WanTransformer3DModel"], "boundary_ratio": 0.875}))
+    with pytest.raises(ValueError, match="two-expert Wan 2.2 A14B"):
         create_model({"kind": "directory", "directory": str(copy)}, CPU)

@@ -16,6 +16,8 @@ export const TextToVideoTinyOptions = z.strictObject({
  */
 export const WanTinyOptions = z.strictObject({
   seed: z.number().int().nonnegative().default(0),
+  /** "2.1": Wan 2.1 text-to-video; "2.2-ti2v": Wan 2.2 TI2V-5B's layout (48-channel VAE at 16x, a timestep per token; sizes multiples of 32). */
+  variant: z.enum(["2.1", "2.2-ti2v"]).default("2.1"),
   frames: z
     .number()
     .int()
@@ -32,7 +34,7 @@ export const WanTinyOptions = z.strictObject({
  * the first frame and space 8x, and the transformer patches 2x2: frames are 4k + 1 and sizes multiples
  * of 16 (the real model: 49 frames at 480x720).
  */
-export const CogVideoXTinyOptions = WanTinyOptions.extend({
+export const CogVideoXTinyOptions = WanTinyOptions.omit({ variant: true }).extend({
   frames: z
     .number()
     .int()

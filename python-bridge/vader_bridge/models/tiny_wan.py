@@ -45,10 +45,14 @@ def tiny_text_encoder(tokenizer: T5TokenizerFast) -> UMT5EncoderModel:
     return UMT5EncoderModel(config)
 
 
-def tiny_transformer() -> WanTransformer3DModel:
+# Wan 2.2 TI2V-5B: a 48-channel VAE that also patches 2x2 (16x spatial), a timestep per token, shift 5.
+TI2V_LATENT_CHANNELS, TI2V_FLOW_SHIFT = 48, 5.0
+
+
+def tiny_transformer(channels: int = LATENT_CHANNELS) -> WanTransformer3DModel:
     return WanTransformer3DModel(
-        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=LATENT_CHANNELS,
-        out_channels=LATENT_CHANNELS, text_dim=TEXT_WIDTH, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=channels,
+        out_channels=channels, text_dim=TEXT_WIDTH, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
         qk_norm="rms_norm_across_heads", rope_max_seq_len=32,
     )
 
@@ -59,15 +63,26 @@ def tiny_vae() -> AutoencoderKLWan:
                             temperal_downsample=[False, True, True])
 
 
-def flow_noise_schedule() -> dict:
-    return {**FlowMatchEulerDiscreteScheduler(shift=FLOW_SHIFT).config, "_class_name": "FlowMatchEulerDiscreteScheduler"}
+def tiny_ti2v_vae() -> AutoencoderKLWan:
+    """Wan 2.2's: residual blocks, a 2x2 pixel patch before the encoder (16x spatial), 48 latent channels."""
+    return AutoencoderKLWan(base_dim=3, decoder_base_dim=4, z_dim=TI2V_LATENT_CHANNELS, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+                            temperal_downsample=[False, True, True], is_residual=True, patch_size=2, in_channels=12, out_channels=12,
+                            scale_factor_spatial=16, scale_factor_temporal=4,
+                            latents_mean=[0.0] * TI2V_LATENT_CHANNELS, latents_std=[1.0] * TI2V_LATENT_CHANNELS)
 
 
-def tiny_wan_components(seed: int) -> dict:
-    """Deterministic in `seed`, whatever the global RNG was doing."""
+def flow_noise_schedule(shift: float = FLOW_SHIFT) -> dict:
+    return {**FlowMatchEulerDiscreteScheduler(shift=shift).config, "_class_name": "FlowMatchEulerDiscreteScheduler"}
+
+
+def tiny_wan_components(seed: int, variant: str = "2.1") -> dict:
+    """Deterministic in `seed`, whatever the global RNG was doing. `variant`: "2.1" (text-to-video) or
+    "2.2-ti2v" (the TI2V-5B layout, sampled as text-to-video)."""
     tokenizer = unigram_tokenizer()
+    ti2v = variant == "2.2-ti2v"
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        transformer, vae, text_encoder = tiny_transformer(), tiny_vae(), tiny_text_encoder(tokenizer)
+        transformer = tiny_transformer(TI2V_LATENT_CHANNELS if ti2v else LATENT_CHANNELS)
+        vae, text_encoder = tiny_ti2v_vae() if ti2v else tiny_vae(), tiny_text_encoder(tokenizer)
     return {"transformer": transformer, "vae": vae, "text_encoder": text_encoder, "tokenizer": tokenizer,
-            "noise_schedule": flow_noise_schedule()}
+            "noise_schedule": flow_noise_schedule(TI2V_FLOW_SHIFT if ti2v else FLOW_SHIFT), "expand_timesteps": ti2v}

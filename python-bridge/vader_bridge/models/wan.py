@@ -1,5 +1,7 @@
-"""Wan 2.1 text-to-video (`WanPipeline`): a flow-matching DiT (`WanTransformer3DModel`), a causal 3D
-VAE that compresses time 4x and space 8x (`AutoencoderKLWan`), and a UMT5 text encoder.
+"""Wan text-to-video (`WanPipeline`): a flow-matching DiT (`WanTransformer3DModel`), a causal 3D VAE
+that compresses time 4x and space 8x (`AutoencoderKLWan`), and a UMT5 text encoder. Wan 2.1, and Wan
+2.2's TI2V-5B single transformer (its VAE patches 2x2 into 48 channels, 16x in all, and the pipeline
+gives the transformer a timestep per token: `expand_timesteps`), sampled as text-to-video.
 
 Everything that decides the frames follows the stock pipeline, so that the same seed gives the same
 video: the prompt is cleaned and tokenized to `max_sequence_length` tokens, encoded with its
@@ -46,11 +48,13 @@ class WanModel(VideoModel):
         frames: int
         height: int
         width: int
+        variant: str  # "2.1" or "2.2-ti2v"
 
     def __init__(self, *, transformer: WanTransformer3DModel, vae: AutoencoderKLWan, text_encoder: UMT5EncoderModel, tokenizer,
                  noise_schedule: dict, frames: int, height: int, width: int, placement: Placement,
-                 max_sequence_length: int = STOCK_MAX_SEQUENCE_LENGTH):
+                 expand_timesteps: bool = False, max_sequence_length: int = STOCK_MAX_SEQUENCE_LENGTH):
         self.transformer, self.vae, self.text_encoder, self.tokenizer = transformer, vae, text_encoder, tokenizer
+        self.expand_timesteps = expand_timesteps  # a timestep per latent token (Wan 2.2 TI2V), as the pipeline's config says
         self.temporal_factor = int(vae.config.scale_factor_temporal)
         self.spatial_factor = int(vae.config.scale_factor_spatial)
         self.max_sequence_length = max_sequence_length
@@ -66,7 +70,7 @@ class WanModel(VideoModel):
 
     @classmethod
     def tiny(cls, config: "WanModel.Config", placement: Placement) -> "WanModel":
-        return cls(**tiny_wan_components(config.seed), frames=config.frames, height=config.height, width=config.width,
+        return cls(**tiny_wan_components(config.seed, config.variant), frames=config.frames, height=config.height, width=config.width,
                    placement=placement)
 
     def save(self, directory: str) -> None:
@@ -74,23 +78,21 @@ class WanModel(VideoModel):
         self.refuse_saving_adapters()
         scheduler_class = getattr(diffusers, self.noise_schedule_spec.class_name)
         pipeline = pipeline_class("WanPipeline")(tokenizer=self.tokenizer, text_encoder=self.text_encoder, transformer=self.transformer,
-                               vae=self.vae, scheduler=scheduler_class.from_config(self.noise_schedule))
+                               vae=self.vae, scheduler=scheduler_class.from_config(self.noise_schedule),
+                               expand_timesteps=self.expand_timesteps)
         pipeline.save_pretrained(directory)
         write_model_file(directory, {"family": self.family, "frames": self.frames, "height": self.height, "width": self.width})
 
     @classmethod
     def load(cls, directory: str, placement: Placement) -> "WanModel":
         require_parts(directory, PARTS, "WanPipeline")
-        index_path = os.path.join(directory, "model_index.json")
+        index_path, index = os.path.join(directory, "model_index.json"), {}
         if os.path.isfile(index_path):
             with open(index_path, encoding="utf-8") as handle:
                 index = json.load(handle)
             if index.get("transformer_2") not in (None, [None, None]):
                 raise ValueError(f"{directory} is a two-expert Wan 2.2 A14B checkpoint (transformer_2), which this family does "
-                                 "not load yet; load a Wan 2.1 text-to-video folder")
-            if index.get("expand_timesteps"):
-                raise ValueError(f"{directory} is a Wan 2.2 TI2V checkpoint (expand_timesteps: a timestep per token), which this "
-                                 "family does not load yet; load a Wan 2.1 text-to-video folder")
+                                 "not load yet; load a Wan 2.1 or Wan 2.2 TI2V-5B folder")
         frames, height, width = generated_size(directory, (STOCK_FRAMES, STOCK_HEIGHT, STOCK_WIDTH))
         return cls(
             transformer=WanTransformer3DModel.from_pretrained(directory, subfolder="transformer"),
@@ -99,7 +101,7 @@ class WanModel(VideoModel):
             tokenizer=AutoTokenizer.from_pretrained(os.path.join(directory, "tokenizer")),
             # The raw config, "_class_name" included: the noise schedule's kind is read from it.
             noise_schedule=dict(FlowMatchEulerDiscreteScheduler.load_config(directory, subfolder="scheduler")),
-            frames=frames, height=height, width=width, placement=placement,
+            frames=frames, height=height, width=width, placement=placement, expand_timesteps=bool(index.get("expand_timesteps")),
         )
 
     def check_size(self, frames: int, height: int, width: int) -> None:
@@ -170,6 +172,11 @@ class WanModel(VideoModel):
             else:
                 self.transformer.disable_gradient_checkpointing()
         timesteps = torch.as_tensor(timestep, device=self.device).reshape(-1).expand(latents.shape[0])
+        if self.expand_timesteps:
+            # One per latent token (frames x patches), all equal in text-to-video: WanPipeline's mask is all ones.
+            patch = self.transformer.config.patch_size
+            tokens = latents.shape[2] // patch[0] * (latents.shape[3] // patch[1]) * (latents.shape[4] // patch[2])
+            timesteps = timesteps[:, None].expand(-1, tokens)
         output = self.transformer(hidden_states=latents.to(self.dtype), timestep=timesteps, encoder_hidden_states=text.to(self.dtype),
                                   return_dict=False)[0]
         return output.to(self.placement.compute_dtype)
