@@ -32,7 +32,7 @@ def test_keeps_aspect_ratio_when_upscaling(tmp_path):
     [
         (random_video().float(), "video.gif", "uint8"),
         (random_video()[0], "video.gif", r"\[F, H, W, 3\]"),
-        (random_video(), "video.mp4", r"videos are \.gif or \.npy .*\.mp4 needs ffmpeg"),
+        (random_video(), "video.webm", r"videos are \.gif, \.mp4 \(H\.264\) or \.npy"),
     ],
 )
 def test_bad_input_is_explained(tmp_path, frames, name, needle):
@@ -52,6 +52,25 @@ def test_a_gif_reads_back_every_frame_upscaled(tmp_path):
     assert frames.dtype == torch.uint8 and list(frames.shape) == [4, 64, 64, 3]
     # nearest-neighbour upscaling by 4, and GIF's palette: each 4x4 block is one of the video's pixels, to a few levels
     assert (frames[:, ::4, ::4].int() - video.int()).abs().max() <= 8
+
+
+def test_an_mp4_is_h264_at_its_fps_and_reads_back_every_frame(tmp_path):
+    """A smooth video (H.264 is lossy, and random noise is its worst case), 9 frames of 15x10: odd sides
+    are scaled up to even ones (yuv420p halves chroma)."""
+    import av
+
+    ramp = torch.linspace(0, 255, 15)[None, :, None, None] * torch.ones(9, 15, 10, 3)
+    video = ((ramp + torch.arange(9)[:, None, None, None] * 10) % 256).to(torch.uint8)
+    path = write_video(video, str(tmp_path / "video.mp4"), fps=12, min_side=10)
+    with av.open(path) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264" and stream.codec_context.pix_fmt == "yuv420p"
+        assert (stream.width, stream.height) == (20, 30)  # 10x15 is big enough, but 15 is odd: doubled
+        assert float(stream.average_rate) == 12 and stream.frames == 9
+    frames = read_video(path)
+    assert frames.dtype == torch.uint8 and list(frames.shape) == [9, 30, 20, 3]
+    assert (frames[:, ::2, ::2].float() - video.float()).abs().mean() < 3
+    assert not (tmp_path / "video.mp4.partial.mp4").exists()
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
     config.json        the resolved job (written once, by `save_config`)
     metrics.jsonl      one line per step, appended and fsynced at each step boundary
     lora/              the trained adapter (peft's file pair), swapped in whole at save points
-    <name>.gif         samples (before-0.gif, after-0.gif, ...)
+    <name>.gif         samples (before-0.gif, after-0.gif, ...), each with <name>.mp4 beside it
     evaluation.json    the judge before and after training (digit world), when it ran
 
 Every write is complete before the next step starts, so a run stopped at any step boundary
@@ -68,9 +68,11 @@ class RunDirectory:
         return str(lora / saved.name)
 
     def save_sample(self, name: str, video: torch.Tensor, *, fps: int = 8) -> str:
-        """One video (uint8 [frames, height, width, 3]) as <name>.gif."""
+        """One video (uint8 [frames, height, width, 3]) as <name>.gif, and as <name>.mp4 beside it (H.264, for
+        players and pages); returns the GIF's path."""
         if not name or "/" in name or name.startswith("."):
             raise ValueError(f"a sample name is a plain file name without extension, such as 'before-0', got {name!r}")
+        write_video(video, str(self.path / f"{name}.mp4"), fps=fps)
         return write_video(video, str(self.path / f"{name}{SAMPLE_SUFFIX}"), fps=fps)
 
     @classmethod

@@ -1,7 +1,7 @@
-"""Videos on disk: a looping animated GIF written with PIL (tiny model videos, 32x32, upscaled with
-nearest-neighbour so each pixel stays a crisp block), or a lossless `.npy` (uint8 [frames, H, W,
-3]); and both read back. MP4 needs an encoder and decoder (ffmpeg/PyAV) that the bridge does not
-ship yet, so it is refused with what to use instead.
+"""Videos on disk: a looping animated GIF written with PIL, an H.264 MP4 written with PyAV (whose
+wheel carries ffmpeg and libx264), or a lossless `.npy` (uint8 [frames, H, W, 3]); and each read
+back. GIF and MP4 upscale small videos (the tiny models' 32x32) with nearest-neighbour so that each
+pixel stays a crisp block; MP4 is yuv420p (what browsers and players play) at constant quality.
 """
 
 from __future__ import annotations
@@ -9,11 +9,13 @@ from __future__ import annotations
 import math
 import os
 
+import av
 import numpy as np
 import torch
 from PIL import Image, ImageSequence
 
-VIDEO_SUFFIXES = (".gif", ".npy")
+VIDEO_SUFFIXES = (".gif", ".mp4", ".npy")
+MP4_QUALITY = "18"  # libx264's constant rate factor: 18 is visually lossless
 
 
 def write_video(frames: torch.Tensor, path: str, fps: int = 8, min_side: int = 128) -> str:
@@ -39,6 +41,8 @@ def write_video(frames: torch.Tensor, path: str, fps: int = 8, min_side: int = 1
     height, width = int(frames.shape[1]), int(frames.shape[2])
     scale = max(1, math.ceil(min_side / min(height, width)))
     pixels = frames.detach().cpu().contiguous().numpy()
+    if str(path).lower().endswith(".mp4"):
+        return _write_mp4(pixels, path, fps, scale)
     images = [
         Image.fromarray(frame).resize((width * scale, height * scale), Image.Resampling.NEAREST)
         for frame in pixels
@@ -54,16 +58,44 @@ def write_video(frames: torch.Tensor, path: str, fps: int = 8, min_side: int = 1
     return path
 
 
+def _write_mp4(pixels: np.ndarray, path: str, fps: int, scale: int) -> str:
+    """H.264 in yuv420p, which halves chroma: both sides are made even (scaled up by one more when odd)."""
+    height, width = pixels.shape[1] * scale, pixels.shape[2] * scale
+    if height % 2 or width % 2:
+        scale *= 2
+        height, width = height * 2, width * 2
+    partial = path + ".partial.mp4"  # renamed once the container is closed, so no half-written file looks complete
+    with av.open(partial, mode="w") as container:
+        stream = container.add_stream("libx264", rate=fps, options={"crf": MP4_QUALITY})
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for frame in pixels:
+            upscaled = frame.repeat(scale, axis=0).repeat(scale, axis=1)
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(upscaled), format="rgb24")))
+        container.mux(stream.encode())  # flush the encoder's delayed frames
+    os.replace(partial, path)
+    return path
+
+
+def _read_mp4(path: str) -> torch.Tensor:
+    with av.open(path) as container:
+        frames = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+    if not frames:
+        raise ValueError(f"{path!r} holds no video frames")
+    return torch.from_numpy(np.stack(frames))
+
+
 def _check_suffix(path: str) -> None:
     if not str(path).lower().endswith(VIDEO_SUFFIXES):
-        raise ValueError(f"{path!r}: videos are .gif or .npy (uint8 [frames, H, W, 3]); .mp4 needs ffmpeg, which this build does not ship")
+        raise ValueError(f"{path!r}: videos are .gif, .mp4 (H.264) or .npy (uint8 [frames, H, W, 3])")
 
 
 def read_video(path: str) -> torch.Tensor:
-    """A video file as uint8 [frames, H, W, 3]: every frame of a GIF (as RGB), or a .npy of that shape."""
+    """A video file as uint8 [frames, H, W, 3]: every frame of a GIF or MP4 (as RGB), or a .npy of that shape."""
     _check_suffix(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path!r} does not exist")
+    if str(path).lower().endswith(".mp4"):
+        return _read_mp4(path)
     if str(path).lower().endswith(".npy"):
         array = np.load(path, allow_pickle=False)
         if array.dtype != np.uint8 or array.ndim != 4 or array.shape[-1] != 3:

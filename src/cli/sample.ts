@@ -25,10 +25,11 @@ interface SampleArguments {
   height?: number;
   width?: number;
   /** With --prompts or --count > 1: the files' format in the --out folder. */
-  format?: "gif" | "npy";
+  format?: "gif" | "mp4" | "npy";
+  fps?: number;
 }
 
-const VIDEO_FORMATS = ["gif", "npy"] as const;
+const VIDEO_FORMATS = ["gif", "mp4", "npy"] as const;
 
 /** The model and scheduler a run was trained with (so its LoRA lands on the same base weights) and its LoRA folder; else the default job's. */
 async function jobFor(bridge: BridgeClient, loraPath: string | undefined): Promise<{ job: TrainJobConfig; loraDirectory?: string }> {
@@ -57,7 +58,7 @@ export async function sample(argv: SampleArguments, print: (line: string) => voi
   const modelFolder = argv.model !== undefined ? existingFolder("--model", argv.model, MODEL_FOLDER) : undefined;
   const single = argv.prompts === undefined && argv.count === 1;
   if (single && !VIDEO_FORMATS.some((format) => argv.out.toLowerCase().endsWith(`.${format}`))) {
-    throw new ConfigError("--out", [`${argv.out} is neither .gif nor .npy; name the file x.gif (a looping GIF) or x.npy (lossless uint8 [frames, H, W, 3])`]);
+    throw new ConfigError("--out", [`${argv.out} is not .gif, .mp4 or .npy; name the file x.gif (a looping GIF), x.mp4 (H.264) or x.npy (lossless uint8 [frames, H, W, 3])`]);
   }
   writableFolder("--out", single ? dirname(resolve(argv.out)) : argv.out);
   if (listed.length === 0) throw new ConfigError("--prompts", [`${argv.prompts} lists no prompts (one per line)`]);
@@ -82,7 +83,8 @@ export async function sample(argv: SampleArguments, print: (line: string) => voi
   });
   const paths: string[] = [];
   for (const [index, prompt] of prompts.entries()) {
-    paths.push(await saveVideo(bridge, videoAt(video, index), single ? argv.out : join(argv.out, fileNameFor(prompt, index, argv.format ?? "gif"))));
+    const path = single ? argv.out : join(argv.out, fileNameFor(prompt, index, argv.format ?? "gif"));
+    paths.push(await saveVideo(bridge, videoAt(video, index), path, { fps: argv.fps ?? 8 }));
   }
   const [, frames, height, width] = video.shape;
   print(`wrote ${single ? paths[0] : `${paths.length} videos to ${argv.out}`} (${frames} frames of ${width}x${height}${argv.lora ? `, LoRA from ${argv.lora}` : ""})`);
@@ -91,14 +93,15 @@ export async function sample(argv: SampleArguments, print: (line: string) => voi
 
 export const sampleCommand: CommandModule<object, SampleArguments> = {
   command: "sample",
-  describe: "Generate videos from a prompt or a prompt list (GIF or lossless .npy)",
+  describe: "Generate videos from a prompt or a prompt list (GIF, H.264 MP4 or lossless .npy)",
   builder: (yargs: Argv) =>
     yargs
       .option("prompt", { type: "string", describe: "text prompt, e.g. \"digit 7 moving left\"" })
       .option("prompts", { type: "string", describe: "text file of prompts, one per line (then --out is a folder)" })
       .option("count", { type: "number", default: 1, describe: "videos per prompt" })
-      .option("out", { type: "string", default: "sample.gif", describe: "output file (.gif, or .npy: lossless uint8 [frames, H, W, 3]), or folder with --prompts / --count > 1" })
-      .option("format", { choices: VIDEO_FORMATS, describe: "with an --out folder: gif (default) or npy" })
+      .option("out", { type: "string", default: "sample.gif", describe: "output file (.gif, .mp4, or .npy: lossless uint8 [frames, H, W, 3]), or folder with --prompts / --count > 1" })
+      .option("format", { choices: VIDEO_FORMATS, describe: "with an --out folder: gif (default), mp4 or npy" })
+      .option("fps", { type: "number", default: 8, describe: "frames per second of a GIF or MP4" })
       .option("lora", { type: "string", describe: "run directory (or LoRA folder) whose weights to apply" })
       .option("model", { type: "string", describe: "model folder: Model.save or a diffusers pipeline folder (ModelScope text-to-video, Wan) (default: the run's model, else the digit world's base)" })
       .option("seed", { type: "number", default: 0, describe: "sampling seed" })

@@ -11,7 +11,7 @@ export function videoAt(batch: Tensor<"uint8">, index: number): Tensor<"uint8"> 
   return new Tensor("uint8", frameShape, batch.data.subarray(index * size, (index + 1) * size));
 }
 
-/** Writes one video (uint8 [frames, height, width, 3]) as a looping GIF that any player opens, or losslessly as `.npy`. */
+/** Writes one video (uint8 [frames, height, width, 3]) as a looping GIF, an H.264 `.mp4`, or losslessly as `.npy`, by the path's suffix. */
 export async function saveVideo(bridge: BridgeClient, video: Tensor<"uint8">, path: string, options: { fps?: number } = {}): Promise<string> {
   return (await bridge.call("video.write", { video, path, fps: options.fps ?? 8 })).path;
 }
@@ -21,7 +21,7 @@ export async function saveVideoGrid(bridge: BridgeClient, videos: Tensor<"uint8"
   return (await bridge.call("video.writeGrid", { video: videos, path, captions: captions ?? null })).path;
 }
 
-/** Reads a video file (.gif, every frame as RGB; or .npy, uint8 [frames, height, width, 3]) as uint8 [frames, height, width, 3]. */
+/** Reads a video file (.gif or .mp4, every frame as RGB; or .npy, uint8 [frames, height, width, 3]) as uint8 [frames, height, width, 3]. */
 export async function readVideo(bridge: BridgeClient, path: string): Promise<Tensor<"uint8">> {
   const { video } = await bridge.call("video.read", { path });
   if (video.dtype !== "uint8") throw new TypeError(`video.read returned ${video.dtype}, expected uint8`);

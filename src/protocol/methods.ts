@@ -93,7 +93,7 @@ export const METHODS = {
     params: z.strictObject({ video: TensorValue, path: z.string().min(1), fps: z.number().int().min(1).max(60).default(8) }),
     result: z.strictObject({ path: z.string() }),
   },
-  /** Reads a .gif (every frame, RGB) or a .npy (uint8 [frames, H, W, 3]) as uint8 [frames, H, W, 3]. */
+  /** Reads a .gif or .mp4 (every frame, RGB) or a .npy (uint8 [frames, H, W, 3]) as uint8 [frames, H, W, 3]. */
   "video.read": {
     params: z.strictObject({ path: z.string().min(1) }),
     result: z.strictObject({ video: TensorValue }),
@@ -173,7 +173,7 @@ export const METHODS = {
     params: z.strictObject({ directory: z.string().min(1), evaluation: z.record(z.string(), z.unknown()) }),
     result: z.strictObject({ path: z.string() }),
   },
-  /** Writes one video (uint8 [frames, height, width, 3]) into a run directory as <name>.gif. */
+  /** Writes one video (uint8 [frames, height, width, 3]) into a run directory as <name>.gif, and <name>.mp4 beside it. */
   "run.saveSample": {
     params: z.strictObject({
       directory: z.string().min(1),

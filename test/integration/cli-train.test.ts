@@ -29,6 +29,7 @@ describe("vader train / sample", () => {
     expect(existsSync(join(runDirectory, "lora", "adapter_model.safetensors"))).toBe(true);
     for (const gif of ["before-0.gif", "after-0.gif"]) {
       expect(readFileSync(join(runDirectory, gif)).subarray(0, 6).toString("latin1")).toBe("GIF89a");
+      expect(readFileSync(join(runDirectory, gif.replace(".gif", ".mp4"))).subarray(4, 8).toString("latin1")).toBe("ftyp"); // an MP4 beside it
     }
     expect(lines.some((line) => /^step 3\/3 {2}reward/.test(line))).toBe(true);
 
@@ -49,6 +50,11 @@ describe("vader train / sample", () => {
     const npy = join(runsDir, "with-lora.npy");
     await sample({ prompt: "a dog playing a guitar on a porch", count: 1, out: npy, lora: runDirectory, seed: 0, frames: 4, height: 16, width: 24, guidance: 1 }, () => undefined);
     expect((await readVideo(bridge, npy)).shape).toEqual([4, 16, 24, 3]);
+
+    // H.264 at --fps, every frame read back (upscaled to 128 on the short side, as GIFs are).
+    const mp4 = join(runsDir, "with-lora.mp4");
+    await sample({ prompt: "a dog playing a guitar on a porch", count: 1, out: mp4, lora: runDirectory, seed: 0, frames: 4, height: 16, width: 24, guidance: 1, fps: 4 }, () => undefined);
+    expect((await readVideo(bridge, mp4)).shape).toEqual([4, 128, 192, 3]);
   });
 });
 
