@@ -125,7 +125,7 @@ function seededTables(): string {
         table,
         "",
         `Ordering by final train reward (mean ± std intervals against VADER's): ${ordering(results)}.`,
-        `Queries VADER needed to reach each baseline's final training reward: ${vaderQueriesToBaselines(results)}.`,
+        `Queries VADER needed to reach each baseline's final training reward (the same reading; one window, ${results.budget / 8} queries, is the least it can give): ${vaderQueriesToBaselines(results)}.`,
         falls.length > 0 ? `Judge falls: ${falls.join("; ")}.` : "No method's judge fell.",
       ].join("\n");
     })

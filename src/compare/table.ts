@@ -57,7 +57,7 @@ function efficiency(results: ComparisonResults): string[] {
   if (!reading) return [];
   const own = reading.queries[reading.reference];
   return [
-    `Queries to reach ${METHOD_LABELS[reading.reference]}'s final training reward (${reading.level.toFixed(4)}, trailing mean of the seeds' mean curve; ${METHOD_LABELS[reading.reference]} itself: ${own ?? "–"}): ${describeQueriesToMatch(reading, results.budget)}.`,
+    `Queries to reach ${METHOD_LABELS[reading.reference]}'s final training reward (${reading.level.toFixed(4)}, trailing mean of the seeds' mean curve over an eighth of the run, full windows only; ${METHOD_LABELS[reading.reference]} itself: ${own ?? "–"}): ${describeQueriesToMatch(reading, results.budget)}.`,
   ];
 }
 
