@@ -117,6 +117,18 @@ describe("summary and table", () => {
     expect(queriesToMatch(slower, summary)?.queries.ddpo).toBeNull();
   });
 
+  it("counts full trailing windows only, so a lucky first step does not reach the level", () => {
+    // 16 steps: windows of 2. VADER climbs to 0.8; DDPO's first step scores 0.9 by luck, then stays at 0.2.
+    const vaderCurve = Array.from({ length: 16 }, (_, index) => Math.min(0.8, 0.1 * (index + 1)));
+    const luckyCurve = [0.9, ...Array.from({ length: 15 }, () => 0.2)];
+    const longRuns = [
+      run("vader", 1e-2, 0, judged(0.8, 0.8), 0.8, vaderCurve),
+      run("ddpo", 3e-4, 0, judged(0.2, 0.5), 0.2, luckyCurve),
+    ];
+    const reading = queriesToMatch(longRuns, summarize(["vader", "ddpo"], longRuns, base, digit));
+    expect(reading?.queries).toEqual({ vader: 36, ddpo: null }); // VADER's window first averages 0.8 at step 9 (36 queries)
+  });
+
   it("lays out base and methods on train and test prompts, mean ± std over seeds, and flags each fall", () => {
     const summary = summarize(["vader", "ddpo"], runs, base, digit);
     const results = ComparisonResults.parse({
