@@ -11,7 +11,6 @@ and the adapter, and the stock pipeline's `load_lora_weights` reads our LoRA ("u
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 import torch
 from diffusers import AutoencoderKL, DDIMScheduler, MotionAdapter, UNet2DConditionModel, UNetMotionModel
@@ -49,15 +48,6 @@ class AnimateDiffModel(TextToVideoModel):
     pipeline_class_names = ("AnimateDiffPipeline",)
     lora_pipeline = "AnimateDiffPipeline"
     lora_component = "unet"
-
-    @dataclass(frozen=True)
-    class Config:
-        """A tiny model's options (bounds and defaults: AnimateDiffTinyOptions in src/specs/model-config.ts)."""
-
-        seed: int
-        frames: int
-        height: int
-        width: int
 
     @classmethod
     def tiny(cls, config: "AnimateDiffModel.Config", placement: Placement) -> "AnimateDiffModel":

@@ -11,7 +11,6 @@ conditional]; latents are divided by the VAE's scaling factor before decoding.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 import torch
 from diffusers import AutoencoderKLCogVideoX, CogVideoXDDIMScheduler, CogVideoXTransformer3DModel
@@ -19,7 +18,7 @@ from transformers import AutoTokenizer, T5Config, T5EncoderModel
 
 from ..device import Placement
 from ..registry import register
-from .contract import PromptEmbeddings, VideoModel, pipeline_class
+from .contract import PromptEmbeddings, TinySize, VideoModel, check_frame_indices, check_prompts, pipeline_class
 from .model_folder import generated_size, require_parts, write_model_file
 from .tiny_wan import unigram_tokenizer
 
@@ -57,14 +56,7 @@ class CogVideoXModel(VideoModel):
     pipeline_class_names = ("CogVideoXPipeline",)
     lora_pipeline = "CogVideoXPipeline"
 
-    @dataclass(frozen=True)
-    class Config:
-        """A tiny model's options (bounds and defaults: CogVideoXTinyOptions in src/specs/model-config.ts)."""
-
-        seed: int
-        frames: int
-        height: int
-        width: int
+    Config = TinySize  # a tiny model's options (bounds and defaults: src/specs/model-config.ts)
 
     def __init__(self, *, transformer: CogVideoXTransformer3DModel, vae: AutoencoderKLCogVideoX, text_encoder: T5EncoderModel, tokenizer,
                  noise_schedule: dict, frames: int, height: int, width: int, placement: Placement):
@@ -72,12 +64,7 @@ class CogVideoXModel(VideoModel):
         self.temporal_factor = int(vae.config.temporal_compression_ratio)
         self.spatial_factor = 2 ** (len(vae.config.block_out_channels) - 1)
         super().__init__(noise_schedule=noise_schedule, frames=frames, height=height, width=width, placement=placement)
-        for part in (transformer, vae, text_encoder):
-            part.to(placement.device)
-            if next(part.parameters()).dtype != placement.weights_dtype:
-                part.to(dtype=placement.weights_dtype)
-            part.eval()
-            part.requires_grad_(False)
+        self.freeze_parts()
 
     # ---- construction, save, load -------------------------------------------------------------
 
@@ -141,8 +128,7 @@ class CogVideoXModel(VideoModel):
         return noise.permute(0, 2, 1, 3, 4).to(self.device, self.placement.compute_dtype)
 
     def encode_prompts(self, prompts: list[str], *, unconditional: bool = False) -> PromptEmbeddings:
-        if not isinstance(prompts, (list, tuple)) or not prompts or not all(isinstance(prompt, str) for prompt in prompts):
-            raise TypeError(f"prompts must be a non-empty list of strings, got {prompts!r}")
+        check_prompts(prompts)
 
         def encode(texts: list[str]) -> torch.Tensor:
             tokens = self.tokenizer(texts, padding="max_length", max_length=MAX_SEQUENCE_LENGTH, truncation=True, add_special_tokens=True,
@@ -172,9 +158,7 @@ class CogVideoXModel(VideoModel):
         frames = (video / 2 + 0.5).clamp(0, 1).permute(0, 2, 1, 3, 4)
         if frame_indices is None:
             return frames
-        bad = [index for index in frame_indices if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < frames.shape[1]]
-        if bad or not frame_indices:
-            raise ValueError(f"frame_indices must be a non-empty list of frame numbers from 0 to {frames.shape[1] - 1}, got {frame_indices!r}")
+        check_frame_indices(frame_indices, frames.shape[1])
         return frames[:, list(frame_indices)]
 
     def encode_videos(self, frames: torch.Tensor) -> torch.Tensor:

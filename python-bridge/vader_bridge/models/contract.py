@@ -42,6 +42,27 @@ class PromptEmbeddings:
 
 
 @dataclass(frozen=True)
+class TinySize:
+    """A tiny model's options in most families (bounds and defaults: each family's tiny options in src/specs/model-config.ts)."""
+
+    seed: int
+    frames: int
+    height: int
+    width: int
+
+
+def check_prompts(prompts: Any) -> None:
+    if not isinstance(prompts, (list, tuple)) or not prompts or not all(isinstance(prompt, str) for prompt in prompts):
+        raise TypeError(f"prompts must be a non-empty list of strings, got {prompts!r}")
+
+
+def check_frame_indices(frame_indices: list[int], frame_count: int) -> None:
+    bad = [index for index in frame_indices if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < frame_count]
+    if bad or not frame_indices:
+        raise ValueError(f"frame_indices must be a non-empty list of frame numbers from 0 to {frame_count - 1}, got {frame_indices!r}")
+
+
+@dataclass(frozen=True)
 class AdapterSettings:
     rank: int
     alpha: float | None
@@ -90,6 +111,16 @@ class VideoModel(ABC):
     def default_scheduler(self) -> str:
         """The scheduler trainers and sampling use when a spec names none."""
         return self.noise_schedule_spec.default_scheduler
+
+    def freeze_parts(self) -> None:
+        """Every part on the placement's device and dtype, in eval mode and frozen: only LoRA moves, and
+        nothing should behave differently between a rollout and its checkpointed recomputation."""
+        for part in self.parts().values():
+            part.to(self.placement.device)
+            if next(part.parameters()).dtype != self.placement.weights_dtype:
+                part.to(dtype=self.placement.weights_dtype)  # only then: diffusers warns on every dtype cast
+            part.eval()
+            part.requires_grad_(False)
 
     def check_size(self, frames: int, height: int, width: int) -> None:
         """Raises ValueError for a video size this family cannot generate (per family: its downsampling)."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 
 import torch
 from diffusers import AutoencoderKL, DDIMScheduler, UNet3DConditionModel
@@ -17,7 +16,7 @@ from transformers import AutoTokenizer, CLIPTextModel, PreTrainedTokenizerFast
 
 from ..device import Placement
 from ..registry import register
-from .contract import PromptEmbeddings, VideoModel
+from .contract import PromptEmbeddings, TinySize, VideoModel, check_frame_indices, check_prompts
 from .model_folder import MODEL_FILE, write_model_file
 from .tiny_text_to_video import tiny_components
 from .tokenizer import tokenize
@@ -33,14 +32,7 @@ class TextToVideoModel(VideoModel):
     family = FAMILY
     pipeline_class_names = ("TextToVideoSDPipeline",)
 
-    @dataclass(frozen=True)
-    class Config:
-        """A tiny model's options (bounds and defaults: TextToVideoTinyOptions in src/specs)."""
-
-        seed: int
-        frames: int
-        height: int
-        width: int
+    Config = TinySize  # a tiny model's options (bounds and defaults: src/specs/model-config.ts)
 
     def __init__(
         self,
@@ -58,14 +50,7 @@ class TextToVideoModel(VideoModel):
         self.unet, self.vae, self.text_encoder, self.tokenizer = unet, vae, text_encoder, tokenizer
         self.vae_scale_factor = 2 ** (len(vae.config.block_out_channels) - 1)
         super().__init__(noise_schedule=noise_schedule, frames=frames, height=height, width=width, placement=placement)
-        # Base weights never train: only LoRA moves. eval() because nothing here should behave
-        # differently between a rollout and its checkpointed recomputation.
-        for part in (unet, vae, text_encoder):
-            part.to(placement.device)
-            if next(part.parameters()).dtype != placement.weights_dtype:
-                part.to(dtype=placement.weights_dtype)  # only then: diffusers warns on every dtype cast
-            part.eval()
-            part.requires_grad_(False)
+        self.freeze_parts()
 
     # ---- construction, save, load -------------------------------------------------------------
 
@@ -136,8 +121,7 @@ class TextToVideoModel(VideoModel):
     # ---- compute -------------------------------------------------------------------------------
 
     def encode_prompts(self, prompts: list[str], *, unconditional: bool = False) -> PromptEmbeddings:
-        if not isinstance(prompts, (list, tuple)) or not prompts or not all(isinstance(prompt, str) for prompt in prompts):
-            raise TypeError(f"prompts must be a non-empty list of strings, got {prompts!r}")
+        check_prompts(prompts)
 
         def encode(texts: list[str]) -> torch.Tensor:
             token_ids = tokenize(self.tokenizer, texts).to(self.device)
@@ -176,11 +160,7 @@ class TextToVideoModel(VideoModel):
             raise ValueError(f"latents must be [B, C, F, h, w], got shape {tuple(latents.shape)}")
         frame_count = latents.shape[2]
         if frame_indices is not None:
-            bad = [index for index in frame_indices
-                   if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < frame_count]
-            if bad or not frame_indices:
-                raise ValueError(f"frame_indices must be a non-empty list of frame numbers from 0 to {frame_count - 1}, "
-                                 f"got {frame_indices!r}")
+            check_frame_indices(frame_indices, frame_count)
             latents = latents[:, :, list(frame_indices)]
         batch, channels, frames, latent_height, latent_width = latents.shape
         # The VAE is 2D: fold frames into the batch, as ModelScope's pipeline does.

@@ -24,7 +24,7 @@ from transformers import AutoTokenizer, UMT5EncoderModel
 
 from ..device import Placement
 from ..registry import register
-from .contract import PromptEmbeddings, VideoModel, pipeline_class
+from .contract import PromptEmbeddings, TinySize, VideoModel, check_frame_indices, check_prompts, pipeline_class
 from .model_folder import generated_size, require_parts, write_model_file
 from .tiny_wan import tiny_wan_components
 
@@ -41,13 +41,9 @@ class WanModel(VideoModel):
     lora_pipeline = "WanPipeline"
 
     @dataclass(frozen=True)
-    class Config:
+    class Config(TinySize):
         """A tiny model's options (bounds and defaults: WanTinyOptions in src/specs/model-config.ts)."""
 
-        seed: int
-        frames: int
-        height: int
-        width: int
         variant: str  # "2.1" or "2.2-ti2v"
 
     def __init__(self, *, transformer: WanTransformer3DModel, vae: AutoencoderKLWan, text_encoder: UMT5EncoderModel, tokenizer,
@@ -59,12 +55,7 @@ class WanModel(VideoModel):
         self.spatial_factor = int(vae.config.scale_factor_spatial)
         self.max_sequence_length = max_sequence_length
         super().__init__(noise_schedule=noise_schedule, frames=frames, height=height, width=width, placement=placement)
-        for part in (transformer, vae, text_encoder):
-            part.to(placement.device)
-            if next(part.parameters()).dtype != placement.weights_dtype:
-                part.to(dtype=placement.weights_dtype)
-            part.eval()
-            part.requires_grad_(False)
+        self.freeze_parts()
 
     # ---- construction, save, load -------------------------------------------------------------
 
@@ -138,8 +129,7 @@ class WanModel(VideoModel):
     # ---- compute -------------------------------------------------------------------------------
 
     def encode_prompts(self, prompts: list[str], *, unconditional: bool = False) -> PromptEmbeddings:
-        if not isinstance(prompts, (list, tuple)) or not prompts or not all(isinstance(prompt, str) for prompt in prompts):
-            raise TypeError(f"prompts must be a non-empty list of strings, got {prompts!r}")
+        check_prompts(prompts)
 
         from diffusers.pipelines.wan.pipeline_wan import prompt_clean  # the stock pipeline's own cleaning (lazy: see pipeline_class)
 
@@ -198,11 +188,7 @@ class WanModel(VideoModel):
             raise ValueError(f"latents must be [B, C, F, h, w], got shape {tuple(latents.shape)}")
         frame_count = (latents.shape[2] - 1) * self.temporal_factor + 1
         if frame_indices is not None:
-            bad = [index for index in frame_indices
-                   if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < frame_count]
-            if bad or not frame_indices:
-                raise ValueError(f"frame_indices must be a non-empty list of frame numbers from 0 to {frame_count - 1}, "
-                                 f"got {frame_indices!r}")
+            check_frame_indices(frame_indices, frame_count)
             latents = latents[:, :, : self.latent_frame_of(max(frame_indices)) + 1]
         mean, std = self._latent_statistics(latents)
         video = self.vae.decode((latents * std + mean).to(self.dtype), return_dict=False)[0].to(self.placement.compute_dtype)
