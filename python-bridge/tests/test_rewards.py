@@ -54,8 +54,10 @@ def test_composition_math():
     }
     composed = build_reward(spec)
     assert torch.allclose(composed(frames, PROMPTS), 0.5 * brightness + contrast)
-    assert composed.spec() == spec
-    assert build_reward(composed.spec()).spec() == spec
+    every_frame = {"frames": {"mode": "all"}}  # the default the spec left out, filled in
+    assert composed.spec() == {"kind": "sum", "terms": [{"kind": "scaled", "factor": 0.5, "reward": named("brightness", **every_frame)},
+                                                        named("contrast", **every_frame)]}
+    assert build_reward(composed.spec()).spec() == composed.spec()
 
 
 @pytest.mark.parametrize("name", ["brightness", "contrast", "saturation", "colorfulness"])
@@ -81,22 +83,24 @@ def test_bad_option_value_names_the_option_and_the_limit():
 
 
 def test_misspelt_option_names_it_and_lists_accepted_options():
-    with pytest.raises(ConfigInvalid, match="reward.options has unknown field.s. tagret; accepted: target"):
+    with pytest.raises(ConfigInvalid, match="reward.options has unknown field.s. tagret; accepted: frames, target"):
         build_reward(named("brightness", tagret=0.5))
-    with pytest.raises(ConfigInvalid, match="accepted: none"):
+    with pytest.raises(ConfigInvalid, match="unknown field.s. strength; accepted: frames$"):
         build_reward(named("contrast", strength=1))
 
 
 @pytest.mark.parametrize(
     ("spec", "needle"),
     [
-        ({"name": "brightness"}, r"reward must be one of: kind = \"named\"; kind = \"scaled\"; kind = \"sum\""),
+        ({"name": "brightness"}, r"reward must be one of: kind = \"named\"; kind = \"scaled\"; kind = \"target\"; kind = \"clip\"; kind = \"sum\""),
         ({"kind": "sum", "terms": []}, r"reward\.terms must list at least 1 item"),
         ({"kind": "sum", "terms": [named("contrast"), {"kind": "scaled", "reward": named("contrast")}]},
          r"reward\.terms\.1 is missing required field\(s\) factor"),
         ({"kind": "scaled", "factor": float("nan"), "reward": named("contrast")}, r"reward\.factor must be a finite number"),
         ({"kind": "scaled", "factor": 1.0, "reward": named("contrast"), "weight": 2}, "unknown field.*weight"),
         ({"kind": "sum", "terms": [named("contrast"), named("brightness", target=-1)]}, r"reward\.terms\.1\.options\.target must be at least 0"),
+        ({"kind": "sum", "terms": [{"kind": "clip", "reward": named("contrast")}]}, r"reward\.terms\.0 must have min, max or both"),
+        ({"kind": "clip", "min": 2, "max": 1, "reward": named("contrast")}, r"reward\.max must not be below min"),
     ],
 )
 def test_malformed_specs_say_where(spec, needle):
@@ -128,3 +132,43 @@ def test_frames_and_prompts_are_checked():
         reward(torch.rand(2, 3, 8, 8), PROMPTS)
     with pytest.raises(ValueError, match="one prompt per video"):
         reward(random_frames(), ["only one"])
+
+
+def test_target_and_clip_shape_the_inner_reward():
+    frames = random_frames()
+    brightness = build_reward(named("brightness"))(frames, PROMPTS)
+    target = build_reward({"kind": "target", "target": 0.3, "reward": named("brightness")})
+    assert torch.allclose(target(frames, PROMPTS), -(brightness - 0.3).abs())
+    clipped = build_reward({"kind": "clip", "max": 0.45, "reward": named("brightness")})
+    assert torch.allclose(clipped(frames, PROMPTS), brightness.clamp(max=0.45))
+    assert build_reward(clipped.spec()).spec() == clipped.spec() and "min" not in clipped.spec()
+
+    video = frames.clone().requires_grad_(True)  # no gradient where the clip holds the value
+    build_reward({"kind": "clip", "max": -1.0, "reward": named("brightness")})(video, PROMPTS).sum().backward()
+    assert video.grad.abs().sum() == 0
+
+
+def test_evaluate_reports_each_named_term_unweighted():
+    frames = random_frames()
+    spec = {"kind": "sum", "terms": [{"kind": "scaled", "factor": 0.5, "reward": named("brightness")},
+                                     {"kind": "target", "target": 0.2, "reward": named("contrast")}, named("brightness", target=0.5)]}
+    reward = build_reward(spec)
+    total, terms = reward.evaluate(frames, PROMPTS)
+    assert [term.name for term, _ in terms] == ["brightness", "contrast", "brightness"] == [term.name for term in reward.named_terms()]
+    assert torch.allclose(terms[0][1], build_reward(named("brightness"))(frames, PROMPTS))  # not halved
+    assert torch.allclose(total, 0.5 * terms[0][1] - (terms[1][1] - 0.2).abs() + terms[2][1])
+    assert not any(values.requires_grad for _, values in terms)
+
+
+def test_frame_selection_picks_what_a_per_frame_reward_sees():
+    levels = torch.tensor([0.1, 0.2, 0.3, 0.4, 0.5])
+    video = levels.view(1, 5, 1, 1, 1).expand(2, 5, 3, 4, 4).clone()
+    score = lambda frames: build_reward(named("brightness", frames=frames))(video, PROMPTS)  # noqa: E731
+    assert torch.allclose(score({"mode": "all"}), torch.full((2,), 0.3))
+    assert torch.allclose(score({"mode": "every", "every": 2}), torch.full((2,), 0.3))  # frames 0, 2, 4
+    assert torch.allclose(score({"mode": "indices", "indices": [1, 4]}), torch.full((2,), 0.35))
+    assert all(round(value, 4) in {0.1, 0.2, 0.3, 0.4, 0.5} for value in score({"mode": "random"}).tolist())
+    with pytest.raises(ValueError, match=r"frames.indices \[7\] are past the 5 frames"):
+        score({"mode": "indices", "indices": [1, 7]})
+    with pytest.raises(ConfigInvalid, match=r"reward.options.frames.every must be"):
+        build_reward(named("brightness", frames={"mode": "every", "every": 0}))

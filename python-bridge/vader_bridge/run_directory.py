@@ -1,6 +1,8 @@
 """The run directory's one owner: everything a run leaves on disk is written and read here.
 
     config.json        the resolved job (written once, by `save_config`)
+    rewards.json       each named reward term: its label in the metrics, name, version, options,
+                       and the sha256 of every weight file it loaded (written when a fit starts)
     metrics.jsonl      one line per step, appended and fsynced at each step boundary
     lora/              the trained adapter (peft's file pair), swapped in whole at save points
     <name>.gif         samples (before-0.gif, after-0.gif, ...), each with <name>.mp4 beside it
@@ -25,6 +27,7 @@ from .video import write_video
 
 CONFIG_FILE = "config.json"
 EVALUATION_FILE = "evaluation.json"
+REWARDS_FILE = "rewards.json"
 METRICS_FILE = "metrics.jsonl"
 LORA_FOLDER = "lora"
 SAMPLE_SUFFIX = ".gif"
@@ -37,6 +40,9 @@ class RunDirectory:
 
     def save_config(self, config: dict[str, Any]) -> str:
         return self._write_json(CONFIG_FILE, config)
+
+    def save_reward_records(self, records: list[dict[str, Any]]) -> str:
+        return self._write_json(REWARDS_FILE, {"terms": records})
 
     def save_evaluation(self, evaluation: dict[str, Any]) -> str:
         return self._write_json(EVALUATION_FILE, evaluation)
@@ -77,12 +83,12 @@ class RunDirectory:
 
     @classmethod
     def load(cls, path: str) -> dict[str, Any]:
-        """{config, metrics, loraDirectory, samples, evaluation} of a run folder; absent parts are null or empty."""
+        """{config, metrics, loraDirectory, samples, evaluation, rewardTerms} of a run folder; absent parts are null or empty."""
         folder = Path(path)
         if not folder.is_dir():
             raise FileNotFoundError(f"no run directory at {path}")
         config_path, metrics_path, lora = folder / CONFIG_FILE, folder / METRICS_FILE, folder / LORA_FOLDER
-        evaluation_path = folder / EVALUATION_FILE
+        evaluation_path, rewards_path = folder / EVALUATION_FILE, folder / REWARDS_FILE
         metrics = []
         if metrics_path.is_file():
             metrics = [json.loads(line) for line in metrics_path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -93,4 +99,5 @@ class RunDirectory:
             "loraDirectory": str(lora) if (lora / "adapter_config.json").is_file() else None,
             "samples": {sample.stem: str(sample) for sample in sorted(folder.glob(f"*{SAMPLE_SUFFIX}"))},
             "evaluation": json.loads(evaluation_path.read_text(encoding="utf-8")) if evaluation_path.is_file() else None,
+            "rewardTerms": json.loads(rewards_path.read_text(encoding="utf-8"))["terms"] if rewards_path.is_file() else None,
         }

@@ -23,6 +23,11 @@ from typing import Any, Callable
 if sys.version_info < (3, 10):  # before other imports, so the message is what the user sees
     sys.exit(f"vader_bridge requires Python 3.10 or newer, not {sys.version.split()[0]}")
 
+# No network at run time, ever: weights come from local paths or the local Hugging Face cache.
+# Set before huggingface_hub is imported, since it reads these once.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
 import msgpack
 import zmq
 

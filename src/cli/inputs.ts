@@ -99,6 +99,6 @@ export function checkRewardNames(spec: RewardSpec, field: string): void {
     if (!(BUILT_IN_REWARDS as readonly string[]).includes(spec.name)) {
       throw new ConfigError(field, [`"${spec.name}" is not a reward; choose from ${BUILT_IN_REWARDS.join(", ")} (or load a plugin with VADER_BRIDGE_PLUGINS)`]);
     }
-  } else if (spec.kind === "scaled") checkRewardNames(spec.reward, field);
-  else spec.terms.forEach((term, index) => checkRewardNames(term, `${field}.terms.${index}`));
+  } else if (spec.kind === "sum") spec.terms.forEach((term, index) => checkRewardNames(term, `${field}.terms.${index}`));
+  else checkRewardNames(spec.reward, `${field}.reward`);
 }

@@ -36,7 +36,8 @@ function framesSeen(results: ComparisonResults): string {
   const seen = results.methods.map((method) => {
     const run = results.runs.find((entry) => entry.method === method);
     const decode = run?.trainer.decodeFrames as { mode: string; count?: number; indices?: number[] } | undefined;
-    const what = !decode || decode.mode === "all" ? "all frames" : decode.mode === "random" ? `${decode.count ?? 1} random frame(s)` : `frames ${decode.indices?.join(", ")}`;
+    // The baselines decode every frame; VADER left unset decodes one random frame unless a reward term needs every frame (trainers/vader.py).
+    const what = !decode ? (method === "vader" ? "the frames its reward needs (one random frame for per-frame rewards)" : "all frames") : decode.mode === "all" ? "all frames" : decode.mode === "random" ? `${decode.count ?? 1} random frame(s)` : `frames ${decode.indices?.join(", ")}`;
     return { method, what };
   });
   const kinds = new Set(seen.map((entry) => entry.what));

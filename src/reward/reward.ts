@@ -48,6 +48,16 @@ export class Reward {
     return this.plus(other.times(-1));
   }
 
+  /** -|reward - target|: highest when this reward equals `target` (VADER and VideoX-Fun aim the aesthetic score at a value this way). */
+  towards(target: number): Reward {
+    return Reward.from({ kind: "target", target, reward: this.spec });
+  }
+
+  /** This reward clamped to [min, max] (either bound may be left out); no gradient where it is clamped. */
+  clamp(bounds: { min?: number; max?: number }): Reward {
+    return Reward.from({ kind: "clip", ...bounds, reward: this.spec });
+  }
+
   /** Scores videos (uint8 [batch, frames, height, width, 3], as Model.sample returns); one score per video. */
   async score(bridge: BridgeClient, video: Tensor<"uint8">, prompts: string[] = []): Promise<Float32Array> {
     const { scores } = await bridge.call("reward.score", { reward: this.spec, video, prompts });
@@ -56,14 +66,17 @@ export class Reward {
   }
 
   /**
-   * The named rewards this one sums, each with its weight (the product of the factors above it):
-   * the reward is the sum of weight x term. A named reward is one term of weight 1.
+   * The rewards this one sums, each with its weight (the product of the factors above it): the
+   * reward is the sum of weight x term. A named reward is one term of weight 1; a target or clip is
+   * one term, named after what it shapes.
    */
   terms(): RewardTerm[] {
     const collect = (spec: RewardSpec, weight: number): RewardTerm[] => {
       switch (spec.kind) {
         case "named":
-          return [{ name: spec.name, weight, reward: Reward.from(spec) }];
+        case "target":
+        case "clip":
+          return [{ name: describe(spec), weight, reward: Reward.from(spec) }];
         case "scaled":
           return collect(spec.reward, weight * spec.factor);
         case "sum":
@@ -101,5 +114,9 @@ function describe(spec: RewardSpec): string {
       return `${spec.factor} * ${describe(spec.reward)}`;
     case "sum":
       return spec.terms.map(describe).join(" + ");
+    case "target":
+      return `-|${describe(spec.reward)} - ${spec.target}|`;
+    case "clip":
+      return `clip(${describe(spec.reward)}, ${spec.min ?? "-inf"}, ${spec.max ?? "inf"})`;
   }
 }

@@ -3,7 +3,22 @@
 // the JSON Schema generated from these. Adding a built-in = its Python file + one line here.
 import { DdimOptions, FlowMatchOptions } from "../specs/scheduler-config.js";
 import { AnimateDiffTinyOptions, CogVideoXTinyOptions, TextToVideoTinyOptions, WanTinyOptions } from "./model-config.js";
-import { BrightnessOptions, DigitOptions, MotionOptions, NoOptions, RemovalOptions, TestingExceptionOptions } from "./reward-options.js";
+import {
+  ActionOptions,
+  AestheticOptions,
+  AestheticV25Options,
+  BrightnessOptions,
+  ClipScoreOptions,
+  DigitOptions,
+  HpsV2Options,
+  MotionOptions,
+  ObjectRemovalOptions,
+  PickScoreOptions,
+  PixelStatisticOptions,
+  RemovalOptions,
+  TemporalConsistencyOptions,
+  TestingExceptionOptions,
+} from "./reward-options.js";
 import { TRAINERS } from "./trainers/registry.js";
 
 type TrainerConfigs = { [Name in keyof typeof TRAINERS]: (typeof TRAINERS)[Name]["config"] };
@@ -16,9 +31,18 @@ export const IMPLEMENTATIONS = {
   scheduler: { ddim: DdimOptions, "flow-match": FlowMatchOptions },
   reward: {
     brightness: BrightnessOptions,
-    colorfulness: NoOptions,
-    contrast: NoOptions,
-    saturation: NoOptions,
+    colorfulness: PixelStatisticOptions,
+    contrast: PixelStatisticOptions,
+    saturation: PixelStatisticOptions,
+    /** The paper's rewards and today's, from their original weight files (docs/rewards.md). */
+    aesthetic: AestheticOptions,
+    "aesthetic-v2.5": AestheticV25Options,
+    hpsv2: HpsV2Options,
+    pickscore: PickScoreOptions,
+    "clip-score": ClipScoreOptions,
+    "object-removal": ObjectRemovalOptions,
+    action: ActionOptions,
+    "temporal-consistency": TemporalConsistencyOptions,
     /** The digit world's learned rewards (docs/world.md). */
     digit: DigitOptions,
     motion: MotionOptions,

@@ -15,6 +15,8 @@ const core = {
   /** Videos scored by the reward since the trainer was created (the x axis of the paper's Figure 7). */
   rewardQueries: z.number().int().nonnegative(),
   reward: z.strictObject({ mean: z.number(), std: z.number() }),
+  /** Each named reward term's own (unweighted) mean and spread, keyed by its label (name, name#2 on repeats). */
+  rewardTerms: z.record(z.string(), z.strictObject({ mean: z.number(), std: z.number() })).default({}),
 };
 
 /** The metrics of a step of any algorithm, as they cross the wire and land in metrics.jsonl. */

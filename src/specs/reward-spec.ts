@@ -4,10 +4,15 @@ import { implementationName } from "./names.js";
 export type RewardSpec =
   | { kind: "named"; name: string; options: Record<string, unknown> }
   | { kind: "scaled"; factor: number; reward: RewardSpec }
-  | { kind: "sum"; terms: RewardSpec[] };
+  | { kind: "sum"; terms: RewardSpec[] }
+  | { kind: "target"; target: number; reward: RewardSpec }
+  | { kind: "clip"; min?: number; max?: number; reward: RewardSpec };
+
+const finite = z.number().refine(Number.isFinite, { error: "must be a finite number" });
 
 /**
- * A reward as data: a tree of named rewards, scalings and sums that Python builds into a module.
+ * A reward as data: a tree of named rewards, scalings, sums, targets (-|r - target|) and clips
+ * that Python builds into a module.
  * A named reward's `options` are checked against that reward's own schema (reward-options.ts for
  * the built-ins; a Python-only plugin declares its schema in Python).
  */
@@ -21,9 +26,16 @@ export const RewardSpecSchema: z.ZodType<RewardSpec, unknown> = z.lazy(() =>
     }),
     z.strictObject({
       kind: z.literal("scaled"),
-      factor: z.number().refine(Number.isFinite, { error: "must be a finite number" }),
+      factor: finite,
       reward: RewardSpecSchema,
     }),
+    /** -|r - target|: the reward is highest when the inner one equals `target` (VADER's aesthetic target shaping). */
+    z.strictObject({ kind: z.literal("target"), target: finite, reward: RewardSpecSchema }),
+    /** The inner reward clamped to [min, max]; at least one bound. */
+    z
+      .strictObject({ kind: z.literal("clip"), min: finite.optional(), max: finite.optional(), reward: RewardSpecSchema })
+      .refine((clip) => clip.min !== undefined || clip.max !== undefined, { error: "must have min, max or both" })
+      .refine((clip) => clip.min === undefined || clip.max === undefined || clip.min <= clip.max, { error: "must not be below min", path: ["max"] }),
     z.strictObject({
       kind: z.literal("sum"),
       terms: z.array(RewardSpecSchema).min(1, { error: "must list at least one reward" }),

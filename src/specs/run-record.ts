@@ -14,5 +14,17 @@ export const RunRecord = z.strictObject({
   samples: z.record(z.string(), z.string()),
   /** evaluation.json: the digit world's judge before and after training, or null if it did not run. */
   evaluation: z.record(z.string(), z.unknown()).nullable(),
+  /** rewards.json: each named reward term (its label in the metrics' rewardTerms, name, version, options, weight files' sha256), or null before a fit. */
+  rewardTerms: z
+    .array(
+      z.strictObject({
+        label: z.string(),
+        name: z.string(),
+        version: z.string(),
+        options: z.record(z.string(), z.unknown()),
+        files: z.record(z.string(), z.strictObject({ path: z.string(), sha256: z.string() })),
+      }),
+    )
+    .nullable(),
 });
 export type RunRecord = z.output<typeof RunRecord>;

@@ -30,7 +30,7 @@ function run(method: ComparisonRun["method"], lr: number, seed: number, train: S
     runDirectory: `runs/${method}-lr${learningRateLabel(lr)}-seed${seed}`,
     steps: 2,
     rewardQueries: 8,
-    trainer: { lr },
+    trainer: method === "vader" ? { lr, decodeFrames: { mode: "all" } } : { lr }, // as compare records VADER (its comparisonDefaults)
     curve: curve.map((rewardMean, index) => ({ step: index + 1, rewardQueries: 4 * (index + 1), cpuSeconds: index + 1, wallSeconds: index + 1, rewardMean, rewardStd: 0 })),
     final: { train, test: train },
     validation: validation === null ? null : { reward: validation, judge: null },

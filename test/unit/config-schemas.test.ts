@@ -30,7 +30,7 @@ describe("schemas accept their defaults", () => {
     const config = VaderTrainerConfig.parse({});
     expect(config.scheduler).toEqual({ steps: 25, eta: 1 });
     expect(config.truncation).toEqual({ mode: "last", k: 1, stopInputGradient: false });
-    expect(config.decodeFrames).toEqual({ mode: "random", count: 1 });
+    expect(config.decodeFrames).toBeUndefined(); // resolved in Python from what the reward needs
     expect(config.maxGradNorm).toBe(1);
     expect(SchedulerConfig.parse({ name: "ddim" })).toEqual({ name: "ddim", steps: 25, eta: 1 });
     expect(SchedulerConfig.parse({})).toEqual({ steps: 25, eta: 1 }); // no name: the model's own scheduler

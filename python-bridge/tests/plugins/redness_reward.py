@@ -27,5 +27,5 @@ class RednessReward(PerFrameReward):
     class Config:
         weight: float
 
-    def score_images(self, images: torch.Tensor) -> torch.Tensor:
+    def score_images(self, images: torch.Tensor, prompts: list[str]) -> torch.Tensor:
         return self.config.weight * images[:, 0].mean(dim=(1, 2))

@@ -24,6 +24,8 @@ def methods(context: BridgeContext) -> dict[str, Handler]:
         trainer: Trainer = handles.get(params["handle"], "trainer")
         steps, save_every, directory_path = params["steps"], params.get("saveEvery"), params.get("runDirectory")
         run = RunDirectory(directory_path) if directory_path else None
+        if run:
+            run.save_reward_records(trainer.reward_records())
         call.emit("fit-start", {"steps": steps})
         last, lora_path, completed = None, None, 0
         for index in range(steps):

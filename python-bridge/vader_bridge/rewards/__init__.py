@@ -1,10 +1,11 @@
-"""Differentiable rewards on decoded frames, composed from JSON specs; none needs downloaded weights
-(the digit world's classifiers are committed in world/rewards/)."""
+"""Differentiable rewards on decoded frames, composed from JSON specs. The digit world's classifiers
+are committed in world/rewards/; the paper's rewards load their original weight files from a local
+path or the local Hugging Face cache (weight_files.py), never the network."""
 
 from __future__ import annotations
 
 from . import brightness, colorfulness, contrast, digit, motion, removal, saturation, testing_exception  # noqa: F401  (register names)
 from .build import RewardCache, build_reward
-from .reward import NamedReward, PerFrameReward, Reward
+from .reward import NamedReward, PerFrameReward, Reward, term_labels
 
-__all__ = ["NamedReward", "PerFrameReward", "Reward", "RewardCache", "build_reward"]
+__all__ = ["NamedReward", "PerFrameReward", "Reward", "RewardCache", "build_reward", "term_labels"]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
 from ..registry import register
 from .luma import luma
+from .frame_selection import FrameSelection
 from .reward import PerFrameReward
 
 
@@ -19,8 +20,9 @@ class BrightnessReward(PerFrameReward):
     class Config:
         # Without a target, brighter is better without limit (up to white); a target gives a peak.
         target: float | None = None
+        frames: FrameSelection = field(default_factory=FrameSelection)  # which frames it scores
 
-    def score_images(self, images: torch.Tensor) -> torch.Tensor:
+    def score_images(self, images: torch.Tensor, prompts: list[str]) -> torch.Tensor:
         mean_luma = luma(images).mean(dim=(1, 2))
         if self.config.target is None:
             return mean_luma

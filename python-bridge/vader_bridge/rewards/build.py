@@ -3,6 +3,8 @@
     {"kind": "named", "name": "brightness", "options": {}}
     {"kind": "scaled", "factor": 0.5, "reward": SPEC}
     {"kind": "sum", "terms": [SPEC, ...]}
+    {"kind": "target", "target": 6.0, "reward": SPEC}      -|r - 6|
+    {"kind": "clip", "min": 0, "max": 1, "reward": SPEC}   either bound optional
 
 The tree is checked against the schema generated from RewardSpecSchema, each named reward's
 options against that reward's own schema; errors name the place in the tree
@@ -15,8 +17,9 @@ import json
 from typing import Any
 
 from ..configs import checked, protocol_schema, to_wire
+from ..protocol import ConfigInvalid, Issue
 from ..registry import configured
-from .composition import ScaledReward, SumReward
+from .composition import ClippedReward, ScaledReward, SumReward, TargetReward
 from .reward import Reward
 
 
@@ -32,7 +35,21 @@ def _build(spec: dict[str, Any], cache: "RewardCache | None", where: tuple) -> R
         return implementation(config)
     if spec["kind"] == "scaled":
         return ScaledReward(float(spec["factor"]), _build(spec["reward"], cache, where + ("reward",)))
+    if spec["kind"] == "target":
+        return TargetReward(float(spec["target"]), _build(spec["reward"], cache, where + ("reward",)))
+    if spec["kind"] == "clip":
+        return ClippedReward(*_clip_bounds(spec, where), _build(spec["reward"], cache, where + ("reward",)))
     return SumReward([_build(term, cache, where + ("terms", index)) for index, term in enumerate(spec["terms"])])
+
+
+def _clip_bounds(spec: dict[str, Any], where: tuple) -> tuple[float | None, float | None]:
+    """The bounds rules that JSON Schema cannot say (zod's refinements in src/specs/reward-spec.ts)."""
+    low, high = spec.get("min"), spec.get("max")
+    if low is None and high is None:
+        raise ConfigInvalid([Issue(where, "must have min, max or both")])
+    if low is not None and high is not None and high < low:
+        raise ConfigInvalid([Issue(where + ("max",), f"must not be below min (got min {low}, max {high})")])
+    return low, high
 
 
 class RewardCache:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
 from ..registry import register
+from .frame_selection import FrameSelection
 from .reward import PerFrameReward
 
 # Keeps the square root differentiable at a flat grey frame (its gradient is infinite at 0).
@@ -19,9 +20,9 @@ class ColorfulnessReward(PerFrameReward):
 
     @dataclass(frozen=True)
     class Config:
-        """No options."""
+        frames: FrameSelection = field(default_factory=FrameSelection)  # which frames it scores
 
-    def score_images(self, images: torch.Tensor) -> torch.Tensor:
+    def score_images(self, images: torch.Tensor, prompts: list[str]) -> torch.Tensor:
         red, green, blue = images.unbind(dim=1)
         red_green = (red - green).flatten(1)
         yellow_blue = (0.5 * (red + green) - blue).flatten(1)

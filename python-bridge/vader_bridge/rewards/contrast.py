@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
 from ..registry import register
 from .luma import luma
+from .frame_selection import FrameSelection
 from .reward import PerFrameReward
 
 
@@ -17,8 +18,8 @@ class ContrastReward(PerFrameReward):
 
     @dataclass(frozen=True)
     class Config:
-        """No options."""
+        frames: FrameSelection = field(default_factory=FrameSelection)  # which frames it scores
 
-    def score_images(self, images: torch.Tensor) -> torch.Tensor:
+    def score_images(self, images: torch.Tensor, prompts: list[str]) -> torch.Tensor:
         # Population std: a one-pixel frame is 0, not NaN.
         return luma(images).flatten(1).std(dim=1, unbiased=False)

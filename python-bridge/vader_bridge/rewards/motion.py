@@ -19,6 +19,7 @@ class MotionReward(WorldClassifierReward):
     name = "motion"
     classifier_name = "motion"
     whole_clip = True
+    clip_frames = FRAMES
 
     @dataclass(frozen=True)
     class Config:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
 import torch
 
 from ..configs import to_wire
+from .frame_selection import FrameSelection
+from .weight_files import file_digest
 
 
 def check_frames(frames: torch.Tensor, prompts: list[str]) -> None:
@@ -16,6 +19,9 @@ def check_frames(frames: torch.Tensor, prompts: list[str]) -> None:
         raise ValueError(f"rewards score frames shaped [B, F, 3, H, W] with values in [0, 1], got {shape}")
     if len(prompts) != frames.shape[0]:
         raise ValueError(f"rewards need one prompt per video: {frames.shape[0]} videos, {len(prompts)} prompts")
+
+
+TermScores = list[tuple["NamedReward", torch.Tensor]]
 
 
 class Reward(ABC):
@@ -27,11 +33,20 @@ class Reward(ABC):
         return self
 
     def __call__(self, frames: torch.Tensor, prompts: list[str]) -> torch.Tensor:
+        return self.evaluate(frames, prompts)[0]
+
+    def evaluate(self, frames: torch.Tensor, prompts: list[str]) -> tuple[torch.Tensor, TermScores]:
+        """The scores [B] and, for each named reward in the tree (in order), its own unweighted
+        scores, detached: what per-term logging shows. Composed rewards override this."""
         check_frames(frames, prompts)
         scores = self.score(frames, prompts)
         if scores.shape != (frames.shape[0],):
             raise AssertionError(f"{type(self).__name__} returned shape {tuple(scores.shape)}, not [{frames.shape[0]}]")
-        return scores
+        return scores, ([(self, scores.detach())] if isinstance(self, NamedReward) else [])
+
+    def named_terms(self) -> list["NamedReward"]:
+        """The named rewards in this tree, in the order `evaluate` reports them."""
+        return [self] if isinstance(self, NamedReward) else []
 
     @abstractmethod
     def score(self, frames: torch.Tensor, prompts: list[str]) -> torch.Tensor: ...
@@ -41,11 +56,28 @@ class Reward(ABC):
         """The JSON spec this reward was built from (after defaults), for reports."""
 
 
+def term_labels(terms: list["NamedReward"]) -> list[str]:
+    """Each named term's label in the metrics: its name, with #2, #3... on repeats."""
+    labels, seen = [], {}
+    for term in terms:
+        seen[term.name] = seen.get(term.name, 0) + 1
+        labels.append(term.name if seen[term.name] == 1 else f"{term.name}#{seen[term.name]}")
+    return labels
+
+
 class NamedReward(Reward):
-    """A registered reward (`@register("reward", name)`); its options dataclass is `Config`."""
+    """A registered reward (`@register("reward", name)`); its options dataclass is `Config`.
+
+    A whole-clip reward (`whole_clip = True`) scores a video from all its frames at once (an action
+    classifier); `clip_frames`, when set, is the exact number it needs. Trainers read both when they
+    are built, so a mismatch is refused or resolved before the first step.
+    """
 
     name: str
     Config: type
+    version: ClassVar[str] = "1"  # bumped when the same options would score differently
+    whole_clip: ClassVar[bool] = False
+    clip_frames: ClassVar[int | None] = None
 
     def __init__(self, config: Any):
         self.config = config
@@ -53,15 +85,31 @@ class NamedReward(Reward):
     def spec(self) -> dict:
         return {"kind": "named", "name": self.name, "options": to_wire(self.config)}
 
+    def weight_files(self) -> dict[str, Path]:
+        """Option name -> the local file or folder its weights were loaded from (for the run record)."""
+        return {}
+
+    def record(self) -> dict[str, Any]:
+        """What a run's config records about this reward: name, version, options, and each weight file's sha256."""
+        files = {option: {"path": str(path), "sha256": file_digest(path)} for option, path in self.weight_files().items()}
+        return {"name": self.name, "version": self.version, "options": to_wire(self.config), "files": files}
+
+    @property
+    def frame_selection(self) -> FrameSelection | None:
+        """The `frames` option of a per-frame reward; None for whole-clip ones."""
+        return getattr(self.config, "frames", None)
+
 
 class PerFrameReward(NamedReward):
-    """A reward on single images; a video's score is the mean over its frames, as in the VADER paper."""
+    """A reward on single images; a video's score is the mean over the frames it sees, as in the VADER
+    paper. Which frames: its config's `frames` option (a FrameSelection) when it has one, else all."""
 
     def score(self, frames: torch.Tensor, prompts: list[str]) -> torch.Tensor:
-        batch, frame_count = frames.shape[:2]
-        per_frame = self.score_images(frames.flatten(0, 1))
+        seen = self.frame_selection.pick(frames, self.name) if self.frame_selection is not None else frames
+        batch, frame_count = seen.shape[:2]
+        per_frame = self.score_images(seen.flatten(0, 1), [prompt for prompt in prompts for _ in range(frame_count)])
         return per_frame.reshape(batch, frame_count).mean(dim=1)
 
     @abstractmethod
-    def score_images(self, images: torch.Tensor) -> torch.Tensor:
-        """images [N, 3, H, W] in [0, 1] -> scores [N]."""
+    def score_images(self, images: torch.Tensor, prompts: list[str]) -> torch.Tensor:
+        """images [N, 3, H, W] in [0, 1] and each image's prompt -> scores [N]."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
 from ..registry import register
+from .frame_selection import FrameSelection
 from .reward import PerFrameReward
 
 
@@ -16,8 +17,8 @@ class SaturationReward(PerFrameReward):
 
     @dataclass(frozen=True)
     class Config:
-        """No options."""
+        frames: FrameSelection = field(default_factory=FrameSelection)  # which frames it scores
 
-    def score_images(self, images: torch.Tensor) -> torch.Tensor:
+    def score_images(self, images: torch.Tensor, prompts: list[str]) -> torch.Tensor:
         chroma = images.amax(dim=1) - images.amin(dim=1)
         return chroma.mean(dim=(1, 2))

@@ -4,6 +4,8 @@ caption each prompt must be."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 
 from ..world.classifiers import Ensemble, load_ensemble
@@ -20,7 +22,11 @@ class WorldClassifierReward(NamedReward):
 
     def __init__(self, config):
         super().__init__(config)
-        self.classifier: Ensemble = load_ensemble(config.weights or reward_weights_folder(self.classifier_name))[0]
+        self.folder = Path(config.weights or reward_weights_folder(self.classifier_name))
+        self.classifier: Ensemble = load_ensemble(self.folder)[0]
+
+    def weight_files(self) -> dict[str, Path]:
+        return {"weights": self.folder}
 
     def place(self, device: torch.device) -> "WorldClassifierReward":
         self.classifier.to(device)

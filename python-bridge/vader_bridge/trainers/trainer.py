@@ -3,8 +3,9 @@
 A trainer codes against the model contract (models/contract.py) and the one sampling loop
 (sampling.py) only. `step` wraps the algorithm's `train_step` with what every algorithm reports
 the same way: step number, wall and process CPU seconds, learning rate, loss, gradient norm, peak
-memory, reward queries so far and the reward's mean and spread; the algorithm adds its own
-`details`. Wall and CPU time both, so that methods can be compared against either.
+memory, reward queries so far, the reward's mean and spread, and each named term's (reward
+hacking hides in a sum); the algorithm adds its own `details`. Wall and CPU time both, so that
+methods can be compared against either.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import torch
 
 from ..device import peak_memory_bytes, reset_peak_memory
 from ..models.contract import AdapterSettings, VideoModel
-from ..rewards import Reward
+from ..protocol import ConfigInvalid, Issue
+from ..rewards import Reward, term_labels
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,22 @@ class Trainer(ABC):
         self.reward_queries = 0
         self.optimizer: torch.optim.Optimizer | None = None
         self.adapter: str | None = None  # set by train_adapter
+        self.term_labels = term_labels(reward.named_terms())
+        self._term_scores: list[list[torch.Tensor]] = [[] for _ in self.term_labels]
+        self._check_clip_lengths()
         reset_peak_memory(model.device)  # peakMemoryBytes is this trainer's, not an earlier run's in the same process
+
+    def _check_clip_lengths(self) -> None:
+        """A whole-clip reward that needs a set number of frames cannot score this model's videos: say so now, not in step 1."""
+        issues = [Issue(("reward",), f"the {term.name!r} reward scores whole clips of {term.clip_frames} frames, but the model "
+                                     f"generates {self.model.frames}; build the model with {term.clip_frames} frames or drop that reward")
+                  for term in self.reward.named_terms() if term.whole_clip and term.clip_frames not in (None, self.model.frames)]
+        if issues:
+            raise ConfigInvalid(issues)
+
+    def reward_records(self) -> list[dict[str, Any]]:
+        """Each named term of the reward with its label in the metrics, version, options and weight files' sha256."""
+        return [{"label": label, **term.record()} for label, term in zip(self.term_labels, self.reward.named_terms())]
 
     @abstractmethod
     def train_step(self, prompts: list[str]) -> StepOutcome:
@@ -87,6 +104,8 @@ class Trainer(ABC):
         self.steps_done += 1
         self.reward_queries += int(outcome.rewards.numel())
         rewards = outcome.rewards.detach().float()
+        terms = {label: torch.cat(values) for label, values in zip(self.term_labels, self._term_scores) if values}
+        self._term_scores = [[] for _ in self.term_labels]
         return {
             "step": self.steps_done,
             "seconds": time.perf_counter() - started,
@@ -97,14 +116,19 @@ class Trainer(ABC):
             "peakMemoryBytes": peak_memory_bytes(self.model.device),
             "rewardQueries": self.reward_queries,
             "reward": {"mean": rewards.mean().item(), "std": rewards.std(unbiased=False).item()},
+            "rewardTerms": {label: {"mean": values.mean().item(), "std": values.std(unbiased=False).item()} for label, values in terms.items()},
             "details": dict(outcome.details),
         }
 
     # ---- shared pieces -------------------------------------------------------------------------
 
     def score(self, frames: torch.Tensor, prompts: list[str]) -> torch.Tensor:
-        """The reward of decoded frames, on the model's device (a cached reward may have served another device)."""
-        return self.reward.place(self.model.device)(frames, prompts)
+        """The reward of decoded frames, on the model's device (a cached reward may have served another
+        device); each named term's own scores are kept for this step's metrics."""
+        scores, terms = self.reward.place(self.model.device).evaluate(frames, prompts)
+        for kept, (_, values) in zip(self._term_scores, terms):
+            kept.append(values.float().cpu())
+        return scores
 
     def train_adapter(self, name: str, lora: LoraSettings, *, seed: int) -> list[torch.nn.Parameter]:
         """Adapter `name` made active (added with `lora`'s settings if the model lacks it; an existing one trains as it is)."""

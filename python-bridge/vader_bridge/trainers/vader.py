@@ -50,13 +50,14 @@ class VaderTrainer(Trainer):
         truncation: Truncation
         grad_accumulation: int
         batch_size: int
-        decode_frames: DecodeFrames
         checkpointing: bool
         vae_checkpointing: bool
+        decode_frames: DecodeFrames | None = None  # None: what the reward needs (see _decode_frames_for)
 
     def __init__(self, model: VideoModel, reward: Reward, config: "VaderTrainer.Config", where: tuple = ("config",)):
         super().__init__(model, reward, config)
         self.scheduler = build_scheduler(config.scheduler, model.noise_schedule_spec, where + ("scheduler",))
+        self.decode_frames = self._decode_frames_for(reward, where)
         self._check_runtime_facts(where)
         self.parameters = self.train_adapter(config.adapter, config.lora, seed=config.seed)
         self.optimizer = torch.optim.AdamW(self.parameters, lr=config.lr, weight_decay=config.weight_decay)
@@ -64,9 +65,23 @@ class VaderTrainer(Trainer):
         self.choices = random.Random(config.seed)
         self.noise = torch.Generator().manual_seed(config.seed)
 
+    def _decode_frames_for(self, reward: Reward, where: tuple) -> DecodeFrames:
+        """The frames to decode. Left unset: one random frame (the paper's default), or every frame when
+        a term scores whole clips or lists frame indices. Set to fewer than all with such a term: refused."""
+        needs_all = [term.name for term in reward.named_terms()
+                     if term.whole_clip or (term.frame_selection is not None and term.frame_selection.needs_every_frame)]
+        decode = self.config.decode_frames
+        if decode is None:
+            return DecodeFrames("all") if needs_all else DecodeFrames("random", count=1)
+        if needs_all and decode.mode != "all":
+            raise ConfigInvalid([Issue(where + ("decodeFrames",), f"decodes {decode.mode} frames, but the {needs_all[0]!r} reward "
+                                       "scores whole clips or names frame indices, so it needs every frame; set decodeFrames "
+                                       "to {mode: 'all'} or leave it out")])
+        return decode
+
     def _check_runtime_facts(self, where: tuple) -> None:
         """What the schema cannot know: the schedule's length and the model's frame count."""
-        issues, frames, decode = [], self.model.frames, self.config.decode_frames
+        issues, frames, decode = [], self.model.frames, self.decode_frames
         if self.config.truncation.mode != "steps" and self.config.truncation.k > self.scheduler.steps:
             # A cross-field bound: zod's refinement has no JSON Schema form, so it is checked again here.
             issues.append(Issue(where + ("truncation", "k"), f"must be between 1 and scheduler.steps (got {self.config.truncation.k} > "
@@ -96,7 +111,7 @@ class VaderTrainer(Trainer):
         return list(range(steps - k, steps))
 
     def _frame_indices(self) -> list[int] | None:
-        decode = self.config.decode_frames
+        decode = self.decode_frames
         if decode.mode == "all":
             return None
         if decode.mode == "indices":

@@ -39,7 +39,8 @@ export const VaderTrainerConfig = z
     truncation: TruncationConfig.default({ mode: "last", k: 1, stopInputGradient: false }),
     gradAccumulation: wholeNumber(1, 1024).default(1),
     batchSize: wholeNumber(1, 256).default(1),
-    decodeFrames: DecodeFramesConfig.default({ mode: "random", count: 1 }),
+    /** Left out: one random frame (the paper's default), or every frame when a reward term scores whole clips or lists frame indices. */
+    decodeFrames: DecodeFramesConfig.optional(),
     checkpointing: z.boolean().default(true),
     /** Recompute the VAE decoder's activations in backward instead of keeping them (its gradient checkpointing, for any family). */
     vaeCheckpointing: z.boolean().default(false),
