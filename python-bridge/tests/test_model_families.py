@@ -17,6 +17,7 @@ from safetensors.torch import load_file
 from support import QUICK_BASELINES, add_adapter, make_trainer, perturb_adapter
 from vader_bridge.device import Placement
 from vader_bridge.models import create_model
+from vader_bridge.models.wan_experts import marked_expert
 from vader_bridge.sampling import sample_videos
 from vader_bridge.schedulers import build_scheduler
 
@@ -26,6 +27,8 @@ PROMPTS = ["a dog playing guitar", "a cat"]
 FAMILIES = {
     "wan": (WanPipeline, 9, "flow_prediction", "flow-match", "transformer.", "wan", {"height": 32, "width": 32}),
     "wan-2.2-ti2v": (WanPipeline, 9, "flow_prediction", "flow-match", "transformer.", "wan", {"height": 32, "width": 32, "variant": "2.2-ti2v"}),
+    # Two experts, LoRA on the low-noise one (transformer_2): its file keeps diffusers' `transformer.` keys and says so in its header.
+    "wan-2.2-a14b": (WanPipeline, 9, "flow_prediction", "flow-match", "transformer.", "wan", {"height": 32, "width": 32, "variant": "2.2-a14b"}),
     "cogvideox": (CogVideoXPipeline, 9, "v_prediction", "ddim", "transformer.", "cogvideox", {"height": 32, "width": 32}),
     "animatediff": (AnimateDiffPipeline, 8, "epsilon", "ddim", "unet.", "animatediff", {"height": 32, "width": 32}),
 }
@@ -48,7 +51,8 @@ def stock_frames(name: str, folder: str, *, seed: int, guidance: float, lora: st
     pipeline = FAMILIES[name][0].from_pretrained(folder)
     pipeline.set_progress_bar_config(disable=True)
     if lora is not None:
-        pipeline.load_lora_weights(lora)
+        # A low-noise expert's LoRA goes into transformer_2, as diffusers loads Wan 2.2 A14B LoRA.
+        pipeline.load_lora_weights(lora, **({"load_into_transformer_2": True} if marked_expert(lora) == "low-noise" else {}))
     frames = pipeline(PROMPTS, num_inference_steps=4, guidance_scale=guidance, generator=torch.Generator().manual_seed(seed), output_type="np",
                       num_frames=FAMILIES[name][1], height=32, width=32).frames
     return torch.from_numpy((np.asarray(frames) * 255).round().astype(np.uint8))

@@ -5,6 +5,7 @@
                        and the sha256 of every weight file it loaded (written when a fit starts)
     metrics.jsonl      one line per step, appended and fsynced at each step boundary
     lora/              the trained adapter (peft's file pair), swapped in whole at save points
+    checkpoints/       the full training state at save points, for --resume (checkpoints.py)
     <name>.gif         samples (before-0.gif, after-0.gif, ...), each with <name>.mp4 beside it
     evaluation.json    the judge before and after training (digit world), when it ran
 
@@ -59,6 +60,16 @@ class RunDirectory:
             metrics_file.write(json.dumps(metrics) + "\n")
             metrics_file.flush()
             os.fsync(metrics_file.fileno())
+
+    def keep_metrics_through(self, step: int) -> None:
+        """Drops metrics lines of steps after `step` (a resumed run repeats them), atomically."""
+        path = self.path / METRICS_FILE
+        if not path.is_file():
+            return
+        kept = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip() and json.loads(line)["step"] <= step]
+        staging = path.with_suffix(".saving")
+        staging.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+        staging.replace(path)
 
     def save_lora(self, model: Any, adapter: str) -> str:
         """Saves into a staging folder, then swaps it in, so lora/ always holds a whole set of weights."""

@@ -31,7 +31,11 @@ export interface TrainArguments {
   model?: string;
   tiny?: boolean;
   evalSamples?: number;
+  saveEvery?: number;
+  resume?: string;
 }
+
+type JudgeSummary = ReturnType<typeof summary>;
 
 export function resolveTrainJob(argv: TrainArguments): TrainJobConfig {
   const fromFile = argv.config ? readJsonFile("--config", argv.config, "a JSON job file") : {};
@@ -53,10 +57,21 @@ export function resolveTrainJob(argv: TrainArguments): TrainJobConfig {
     merged.preview = { ...(merged.preview as object), prompts: prompts.slice(0, 1) };
   }
   if (argv.evalSamples !== undefined) merged.evaluation = { ...(merged.evaluation as object), samplesPerPrompt: argv.evalSamples };
+  if (argv.saveEvery !== undefined) merged.saveEvery = argv.saveEvery;
   const parsed = TrainJobConfig.safeParse(merged);
   if (!parsed.success) throw ConfigError.fromZod(argv.config ? `train job (${argv.config} + flags)` : "train job", parsed.error);
   if ("directory" in parsed.data.model) existingFolder("model.directory", parsed.data.model.directory, MODEL_FOLDER);
   checkRewardNames(parsed.data.reward, "reward");
+  return parsed.data;
+}
+
+/** The job a run recorded in its config.json, for --resume (what the run learned about its machine is dropped). */
+export function recordedTrainJob(runDirectory: string): TrainJobConfig {
+  const what = "a run directory of vader train (with config.json and checkpoints/)";
+  const config = readJsonFile("--resume", join(existingFolder("--resume", runDirectory, what), "config.json"), what);
+  const { placement: _placement, bridge: _bridge, ...job } = config;
+  const parsed = TrainJobConfig.safeParse(job);
+  if (!parsed.success) throw ConfigError.fromZod(`the job recorded in ${join(runDirectory, "config.json")}`, parsed.error);
   return parsed.data;
 }
 
@@ -65,9 +80,10 @@ function defaultRunName(method: TrainingMethod): string {
 }
 
 export async function train(argv: TrainArguments, print: (line: string) => void = console.log): Promise<string> {
-  const job = resolveTrainJob(argv);
-  const runDirectory = resolve(join(writableFolder("--runs-dir", argv.runsDir), argv.name ?? defaultRunName(job.method)));
-  print(`run directory: ${runDirectory}`);
+  const resuming = argv.resume !== undefined;
+  const job = resuming ? recordedTrainJob(argv.resume as string) : resolveTrainJob(argv);
+  const runDirectory = resuming ? resolve(argv.resume as string) : resolve(join(writableFolder("--runs-dir", argv.runsDir), argv.name ?? defaultRunName(job.method)));
+  print(`${resuming ? "resuming run" : "run directory"}: ${runDirectory}`);
 
   await using bridge = await Bridge.start();
   print(`bridge: Python ${bridge.info.python}, torch ${bridge.info.versions.torch}, device ${bridge.info.device}`);
@@ -81,13 +97,9 @@ export async function train(argv: TrainArguments, print: (line: string) => void 
   const scheduler = { name: model.info.defaultScheduler, ...job.trainer.scheduler };
   await using trainer = trainerFor(job.method, model, reward, { ...job.trainer, scheduler });
   // The device and dtypes are the ones the model actually got, not the ones asked for.
-  const run = await Run.create(bridge, runDirectory, {
-    ...job,
-    prompts,
-    trainer: trainer.config,
-    placement: { device, weightsDtype, adapterDtype },
-    bridge: bridge.info,
-  });
+  const run = resuming
+    ? Run.open(bridge, runDirectory)
+    : await Run.create(bridge, runDirectory, { ...job, prompts, trainer: trainer.config, placement: { device, weightsDtype, adapterDtype }, bridge: bridge.info });
 
   const preview = async (label: string) => {
     const scheduler = Scheduler.from(job.preview.scheduler ?? job.trainer.scheduler);
@@ -112,12 +124,27 @@ export async function train(argv: TrainArguments, print: (line: string) => void 
           rewards: [reward],
         });
 
-  await preview("before");
-  const judgedBefore = await judge();
-  print(`training: ${job.steps} steps of ${METHOD_LABELS[job.method]}, reward ${reward}, ${prompts.length} prompts (Ctrl-C stops after the current step and saves)`);
   const history: StepMetrics[] = [];
+  let judgedBefore: JudgeSummary | undefined;
+  if (resuming) {
+    const { step, warnings } = await trainer.resume(runDirectory);
+    for (const warning of warnings) print(`warning: ${warning}`);
+    const record = await Run.load(bridge, runDirectory);
+    history.push(...record.metrics);
+    judgedBefore = record.evaluation?.before as JudgeSummary | undefined;
+    print(`resumed from the checkpoint of step ${step} of ${job.steps}`);
+  } else {
+    await preview("before");
+    const before = await judge();
+    if (before) {
+      judgedBefore = summary(before);
+      await run.saveEvaluation({ before: judgedBefore }); // kept for a resumed run's comparison
+    }
+  }
+  const remaining = job.steps - history.length;
+  print(`training: ${remaining} steps of ${METHOD_LABELS[job.method]}, reward ${reward}, ${prompts.length} prompts (Ctrl-C stops after the current step and saves)`);
   const ctrlC = stopOnCtrlC(bridge, print, "stopping after the current step and saving");
-  const fitting = trainer.fit({ prompts, steps: job.steps, runDirectory, signal: ctrlC.signal, ...(job.saveEvery ? { saveEvery: job.saveEvery } : {}) });
+  const fitting = trainer.fit({ prompts, steps: Math.max(remaining, 0), runDirectory, signal: ctrlC.signal, ...(job.saveEvery ? { saveEvery: job.saveEvery } : {}) });
   let loraPath: string | null = null;
   try {
     for await (const metrics of fitting) {
@@ -127,14 +154,15 @@ export async function train(argv: TrainArguments, print: (line: string) => void 
     loraPath = (await fitting.result).loraPath;
   } catch (error) {
     if (!(error instanceof AbortError)) throw error;
-    print(`stopped after step ${history.length} of ${job.steps}: metrics and LoRA of that step are in ${runDirectory}`);
+    print(`stopped after step ${history.length} of ${job.steps}: metrics, LoRA and checkpoint of that step are in ${runDirectory}; continue with vader train --resume ${runDirectory}`);
     process.exitCode = 130;
     return runDirectory;
   } finally {
     ctrlC.release();
   }
   await preview("after");
-  const judgedAfter = await judge();
+  const after = await judge();
+  const judgedAfter = after ? summary(after) : undefined;
 
   const window = Math.min(3, history.length);
   const first = mean(history.slice(0, window).map((metrics) => metrics.reward.mean));
@@ -142,14 +170,14 @@ export async function train(argv: TrainArguments, print: (line: string) => void 
   print(`reward: first ${window} steps ${first.toFixed(4)} -> last ${window} steps ${last.toFixed(4)} (${last >= first ? "+" : ""}${(last - first).toFixed(4)})`);
   if (judgedBefore && judgedAfter) {
     const percent = (value: number) => `${Math.round(value * 100)}%`;
-    const samples = judgedAfter.judge.samples;
-    print(`judge: prompted digit ${percent(judgedBefore.judge.digitAccuracy)} -> ${percent(judgedAfter.judge.digitAccuracy)} (${samples} samples)`);
-    print(`judge: prompted direction ${percent(judgedBefore.judge.directionAccuracy)} -> ${percent(judgedAfter.judge.directionAccuracy)} (${samples} samples)`);
-    const falls = measureFalls(judgedBefore.judge, judgedAfter.judge);
+    const samples = judgedAfter.samples;
+    print(`judge: prompted digit ${percent(judgedBefore.digitAccuracy)} -> ${percent(judgedAfter.digitAccuracy)} (${samples} samples)`);
+    print(`judge: prompted direction ${percent(judgedBefore.directionAccuracy)} -> ${percent(judgedAfter.directionAccuracy)} (${samples} samples)`);
+    const falls = measureFalls(judgedBefore, judgedAfter);
     if (falls.length > 0) print(`judge fell: ${describeFalls(falls)} (more than ${(JUDGE_FALL * 100).toFixed(0)} points: the training broke what the judge measures)`);
     const rewardName = reward.toString();
     print(`reward ${rewardName} on the judged samples: ${judgedBefore.rewards[rewardName]?.toFixed(4)} -> ${judgedAfter.rewards[rewardName]?.toFixed(4)}`);
-    await run.saveEvaluation({ before: summary(judgedBefore), after: summary(judgedAfter) });
+    await run.saveEvaluation({ before: judgedBefore, after: judgedAfter });
   }
   print(`LoRA weights: ${loraPath}`);
   print(`metrics: ${join(runDirectory, "metrics.jsonl")}`);
@@ -176,7 +204,10 @@ export const trainCommand: CommandModule<object, TrainArguments> = {
       .option("prompts", { type: "string", describe: "text file of training prompts, one per line" })
       .option("model", { type: "string", describe: "model folder: Model.save or a diffusers pipeline folder (ModelScope text-to-video, Wan) (default: the digit world's base)" })
       .option("tiny", { type: "boolean", describe: "the random-weight tiny model with a brightness reward (smoke test)" })
-      .option("eval-samples", { type: "number", describe: "judged videos per prompt before and after (0 skips the judge)" }) as unknown as Argv<TrainArguments>,
+      .option("eval-samples", { type: "number", describe: "judged videos per prompt before and after (0 skips the judge)" })
+      .option("save-every", { type: "number", describe: "save the LoRA and a full checkpoint every N steps (always at the end and on Ctrl-C)" })
+      .option("resume", { type: "string", describe: "continue the run in this directory from its last good checkpoint, with the job it recorded" })
+      .conflicts("resume", ["config", "name", "steps", "lr", "seed", "reward", "prompts", "model", "tiny", "method", "eval-samples", "save-every"]) as unknown as Argv<TrainArguments>,
   handler: async (argv: ArgumentsCamelCase<TrainArguments>) => {
     await train(argv);
   },

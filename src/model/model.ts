@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ConfigError } from "../errors.js";
 import type { SampleOptions } from "../protocol/methods.js";
 import { IMPLEMENTATIONS } from "../specs/implementations.js";
-import { GeneratedSize, PlacementOptions, type ModelInfo } from "../specs/model-config.js";
+import { ExpertOption, GeneratedSize, PlacementOptions, type ModelInfo } from "../specs/model-config.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import type { BridgeClient } from "../transport/bridge-client.js";
 import { RemoteHandle } from "../transport/remote-handle.js";
@@ -11,8 +11,8 @@ import type { Tensor } from "../specs/tensor.js";
 
 const Placement = z.strictObject(PlacementOptions);
 export type PlacementInput = z.input<typeof Placement>;
-const LoadOptions = z.strictObject({ ...PlacementOptions, ...GeneratedSize });
-/** Where a loaded model runs, and optionally the video size to generate instead of the folder's own. */
+const LoadOptions = z.strictObject({ ...PlacementOptions, ...GeneratedSize, ...ExpertOption });
+/** Where a loaded model runs, optionally the video size to generate instead of the folder's own, and (Wan 2.2 A14B) the expert LoRA trains. */
 export type LoadOptionsInput = z.input<typeof LoadOptions>;
 type Families = typeof IMPLEMENTATIONS.model;
 /** A tiny model's options: its family (default "text-to-video"), that family's own options, and where it runs. */
@@ -43,10 +43,11 @@ export class Model extends RemoteHandle {
   /**
    * Loads a model saved with `save` (or a diffusers checkpoint); its family is read from the folder.
    * `frames`, `height`, `width`: generate at another size than the folder's (ModelInfo.notes says so).
+   * `expert`: on a two-expert Wan 2.2 A14B folder, the expert that carries LoRA ("low-noise" by default).
    */
   static async load(bridge: BridgeClient, directory: string, options: LoadOptionsInput = {}): Promise<Model> {
-    const { device, precision, ...size } = options;
-    return new Model(bridge, await bridge.call("model.create", { source: { kind: "directory", directory, ...size }, device, precision }));
+    const { device, precision, ...source } = options;
+    return new Model(bridge, await bridge.call("model.create", { source: { kind: "directory", directory, ...source }, device, precision }));
   }
 
   get info(): ModelInfo {

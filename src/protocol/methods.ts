@@ -166,6 +166,15 @@ export const METHODS = {
     params: FitOptions.extend({ handle: HandleId }),
     result: z.strictObject({ steps: z.number().int().nonnegative(), last: StepMetrics.nullable(), loraPath: z.string().nullable() }),
   },
+  /**
+   * Loads a run directory's newest good checkpoint (LoRA, optimizer, trainer state, random
+   * generators) into a trainer created from that run's job; metrics of later steps are dropped.
+   * `warnings` name each damaged or partial checkpoint that was skipped.
+   */
+  "trainer.restore": {
+    params: z.strictObject({ handle: HandleId, runDirectory: z.string().min(1) }),
+    result: z.strictObject({ step: z.number().int().nonnegative(), warnings: z.array(z.string()) }),
+  },
   /** Writes a run directory's config.json. */
   "run.save": { params: z.strictObject({ directory: z.string().min(1), config: z.record(z.string(), z.unknown()) }), result: z.strictObject({ path: z.string() }) },
   /** Writes a run directory's evaluation.json (the judge before and after training). */

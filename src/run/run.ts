@@ -18,6 +18,11 @@ export class Run {
     return new Run(bridge, directory);
   }
 
+  /** A run directory that already holds its config.json (a resumed run). */
+  static open(bridge: BridgeClient, directory: string): Run {
+    return new Run(bridge, directory);
+  }
+
   /** Reads a run back: config, every step's metrics, the LoRA folder (null before the first save point) and the samples. */
   static async load(bridge: BridgeClient, directory: string): Promise<RunRecord> {
     return bridge.call("run.load", { directory });

@@ -10,14 +10,22 @@ export const TextToVideoTinyOptions = z.strictObject({
 });
 
 /**
- * Options of a tiny Wan 2.1 model (random weights from `seed`, the real diffusers classes). Wan's VAE
- * compresses time 4x after the first frame and space 8x, and the transformer patches 2x2: frames are
- * 4k + 1 and sizes multiples of 16, as for the real model (81 frames at 480x832).
+ * Wan 2.2 A14B's two experts: `transformer` denoises while t >= boundary_ratio x 1000 ("high-noise"),
+ * `transformer_2` below ("low-noise"). The one named here carries the LoRA adapters (one expert is
+ * trained at a time); the other stays frozen. Left out on a two-expert model: "low-noise", the expert of
+ * the last steps, which VADER's truncated backprop goes through. Refused on a model with one transformer.
  */
-export const WanTinyOptions = z.strictObject({
+export const WanExpert = z.enum(["high-noise", "low-noise"]);
+export const ExpertOption = { expert: WanExpert.optional() };
+
+const WanTinyFields = z.strictObject({
   seed: z.number().int().nonnegative().default(0),
-  /** "2.1": Wan 2.1 text-to-video; "2.2-ti2v": Wan 2.2 TI2V-5B's layout (48-channel VAE at 16x, a timestep per token; sizes multiples of 32). */
-  variant: z.enum(["2.1", "2.2-ti2v"]).default("2.1"),
+  /**
+   * "2.1": Wan 2.1 text-to-video; "2.2-ti2v": Wan 2.2 TI2V-5B's layout (48-channel VAE at 16x, a timestep per token; sizes multiples of 32);
+   * "2.2-a14b": Wan 2.2 A14B's two experts on the 2.1 VAE, switched at t = 875 (`expert` chooses the one LoRA trains).
+   */
+  variant: z.enum(["2.1", "2.2-ti2v", "2.2-a14b"]).default("2.1"),
+  ...ExpertOption,
   frames: z
     .number()
     .int()
@@ -30,11 +38,21 @@ export const WanTinyOptions = z.strictObject({
 });
 
 /**
+ * Options of a tiny Wan 2.1 model (random weights from `seed`, the real diffusers classes). Wan's VAE
+ * compresses time 4x after the first frame and space 8x, and the transformer patches 2x2: frames are
+ * 4k + 1 and sizes multiples of 16, as for the real model (81 frames at 480x832).
+ */
+export const WanTinyOptions = WanTinyFields.refine((options) => options.expert === undefined || options.variant === "2.2-a14b", {
+  path: ["expert"],
+  error: (issue) => `is for the two-expert variant "2.2-a14b" only; variant ${JSON.stringify((issue.input as { variant?: string }).variant ?? "2.1")} has one transformer, so leave expert out`,
+});
+
+/**
  * Options of a tiny CogVideoX model (the 2B layout, random weights). Its VAE compresses time 4x after
  * the first frame and space 8x, and the transformer patches 2x2: frames are 4k + 1 and sizes multiples
  * of 16 (the real model: 49 frames at 480x720).
  */
-export const CogVideoXTinyOptions = WanTinyOptions.omit({ variant: true }).extend({
+export const CogVideoXTinyOptions = WanTinyFields.omit({ variant: true, expert: true }).extend({
   frames: z
     .number()
     .int()
@@ -80,7 +98,7 @@ export const ModelSource = z.discriminatedUnion("kind", [
     options: z.record(z.string(), z.unknown()).default({}),
   }),
   /** A folder written by Model.save, or a diffusers checkpoint; the family is read from disk. */
-  z.strictObject({ kind: z.literal("directory"), directory: z.string().min(1), ...GeneratedSize }),
+  z.strictObject({ kind: z.literal("directory"), directory: z.string().min(1), ...GeneratedSize, ...ExpertOption }),
 ]);
 
 export const ModelCreateParams = z.strictObject({ source: ModelSource, ...PlacementOptions });

@@ -51,11 +51,7 @@ export class RemoteTrainer<Config extends Record<string, unknown>, Metrics exten
     const { signal, ...data } = options;
     const parsed = FitOptions.safeParse(data);
     if (!parsed.success) throw ConfigError.fromZod("fit options", parsed.error);
-    this.remote ??= PythonTrainer.create(this.algorithm, this.model, this.reward, this.config).catch((error: unknown) => {
-      this.remote = undefined; // let a later fit try again
-      throw error;
-    });
-    const stream = this.remote.then((remote) => this.model.bridge.stream("trainer.fit", { ...parsed.data, handle: remote.handle }, { signal }));
+    const stream = this.created().then((remote) => this.model.bridge.stream("trainer.fit", { ...parsed.data, handle: remote.handle }, { signal }));
     const result = stream.then(async ({ result: fitted }) => {
       const { last, ...rest } = await fitted;
       return { ...rest, last: last === null ? null : this.metrics.parse(last) };
@@ -63,6 +59,25 @@ export class RemoteTrainer<Config extends Record<string, unknown>, Metrics exten
     result.catch(() => undefined); // observed through the iterator or `result`, whichever the caller uses
     const steps = this.parsed(eventsNamed(stream, "fit-delta"));
     return { result, [Symbol.asyncIterator]: () => steps };
+  }
+
+  /**
+   * Continues a run: loads the newest good checkpoint in `runDirectory` (written at each `saveEvery`
+   * step and when a fit stops) into this trainer, which must be built from the run's own job. Returns
+   * the step it holds; the next `fit` continues from there, bit for bit as if never interrupted (on
+   * the CPU). Damaged or partial checkpoints are skipped, each named in `warnings`.
+   */
+  async resume(runDirectory: string): Promise<{ step: number; warnings: string[] }> {
+    const remote = await this.created();
+    return this.model.bridge.call("trainer.restore", { handle: remote.handle, runDirectory });
+  }
+
+  private created(): Promise<PythonTrainer> {
+    this.remote ??= PythonTrainer.create(this.algorithm, this.model, this.reward, this.config).catch((error: unknown) => {
+      this.remote = undefined; // let a later fit try again
+      throw error;
+    });
+    return this.remote;
   }
 
   private async *parsed(steps: AsyncIterable<StepMetrics>): AsyncGenerator<Metrics> {

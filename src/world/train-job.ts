@@ -3,15 +3,15 @@
 // digit world's built-in tasks as such jobs. The CLI merges a JSON file and flags over one.
 import { z } from "zod";
 import { IMPLEMENTATIONS } from "../specs/implementations.js";
-import { GeneratedSize, PlacementOptions } from "../specs/model-config.js";
+import { ExpertOption, GeneratedSize, PlacementOptions } from "../specs/model-config.js";
 import { RewardSpecSchema } from "../specs/reward-spec.js";
 import { SchedulerConfig } from "../specs/scheduler-config.js";
 import type { VaderTrainerConfigInput } from "../specs/trainers/vader-config.js";
 import { TRAINING_METHODS, type MethodConfig, type TrainingMethod } from "../trainer/by-method.js";
 import { WORLD_BASE_DIRECTORY, WORLD_SAMPLING } from "./world-defaults.js";
 
-/** A model folder (the digit world's base by default, or any model in the same layout), optionally generating at another size. */
-const DirectoryModel = z.strictObject({ directory: z.string().min(1), ...PlacementOptions, ...GeneratedSize });
+/** A model folder (the digit world's base by default, or any model in the same layout), optionally generating at another size; `expert`: the Wan 2.2 A14B expert LoRA trains. */
+const DirectoryModel = z.strictObject({ directory: z.string().min(1), ...PlacementOptions, ...GeneratedSize, ...ExpertOption });
 
 /** A tiny model: its family, that family's own options (checked by its schema), and where it runs. */
 const TinyModel = z

@@ -24,7 +24,7 @@ describe("vader train / sample", () => {
     expect(config.prompts.length).toBeGreaterThan(0);
     const metrics = readFileSync(join(runDirectory, "metrics.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line));
     expect(metrics).toHaveLength(3);
-    expect(Object.keys(metrics[0]).sort()).toEqual(["cpuSeconds", "details", "gradNorm", "loss", "lr", "peakMemoryBytes", "reward", "rewardQueries", "seconds", "step"]);
+    expect(Object.keys(metrics[0]).sort()).toEqual(["cpuSeconds", "details", "gradNorm", "loss", "lr", "peakMemoryBytes", "reward", "rewardQueries", "rewardTerms", "seconds", "step"]);
     expect(config.placement).toEqual({ device: config.bridge.placement.device, weightsDtype: config.bridge.placement.weightsDtype, adapterDtype: "float32" });
     expect(existsSync(join(runDirectory, "lora", "adapter_model.safetensors"))).toBe(true);
     for (const gif of ["before-0.gif", "after-0.gif"]) {

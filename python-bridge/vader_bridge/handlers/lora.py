@@ -10,6 +10,7 @@ from safetensors.torch import save_file
 from ..call import Call, Handler
 from ..models import lora_adapter
 from ..models.wan_comfyui import to_comfyui
+from ..models.wan_experts import MARK, marked_expert
 from .context import BridgeContext
 
 
@@ -21,7 +22,8 @@ def methods(context: BridgeContext) -> dict[str, Handler]:
         out = params["out"]
         os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
         partial = out + ".partial"  # renamed only once complete, so a failed write leaves no file that looks whole
-        save_file(converted, partial, metadata={"format": "pt", "written_by": "vader export-lora"})
+        expert = marked_expert(params["directory"])  # a Wan 2.2 A14B expert's LoRA keeps saying which expert it is for
+        save_file(converted, partial, metadata={"format": "pt", "written_by": "vader export-lora", **({MARK: expert} if expert else {})})
         os.replace(partial, out)
         return {"path": os.path.abspath(out), "tensors": len(converted)}
 

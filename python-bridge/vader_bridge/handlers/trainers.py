@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..call import Call, Handler
+from ..checkpoints import load_latest_checkpoint, save_checkpoint
 from ..run_directory import RunDirectory
 from ..trainers import Trainer, create_trainer
 from .context import BridgeContext
@@ -28,6 +29,13 @@ def methods(context: BridgeContext) -> dict[str, Handler]:
             run.save_reward_records(trainer.reward_records())
         call.emit("fit-start", {"steps": steps})
         last, lora_path, completed = None, None, 0
+
+        def save_point() -> str:
+            # The LoRA for users, then the full state for --resume; both describe step trainer.steps_done.
+            saved = run.save_lora(trainer.model, trainer.adapter)
+            save_checkpoint(run.path, trainer.steps_done, trainer.state_dict())
+            return saved
+
         for index in range(steps):
             if call.cancelled:
                 break  # at a step boundary: the last completed step is fully on disk
@@ -35,14 +43,24 @@ def methods(context: BridgeContext) -> dict[str, Handler]:
             completed = index + 1
             if run:
                 run.append_metrics(last)
-                if save_every and completed % save_every == 0:
-                    lora_path = run.save_lora(trainer.model, trainer.adapter)
+                if save_every and trainer.steps_done % save_every == 0:
+                    lora_path = save_point()
             call.emit("fit-delta", last)
-        if run and completed > 0 and (save_every is None or completed % save_every != 0):
-            lora_path = run.save_lora(trainer.model, trainer.adapter)
+        if run and completed > 0 and (save_every is None or trainer.steps_done % save_every != 0):
+            lora_path = save_point()
         call.emit("fit-end", {"steps": completed})
         saved = f"; the metrics and LoRA of step {completed} are in {directory_path}" if run and completed else ""
         call.raise_if_cancelled(f"after {completed} of {steps} steps{saved}")
         return {"steps": completed, "last": last, "loraPath": lora_path}
 
-    return {"trainer.create": create, "trainer.fit": fit}
+    def restore(params: dict[str, Any], call: Call) -> dict[str, Any]:
+        """Loads a run's newest good checkpoint into a fresh trainer built from the run's own job, and
+        drops metrics of steps after it (they ran after the last save, and will run again)."""
+        trainer: Trainer = handles.get(params["handle"], "trainer")
+        run = RunDirectory(params["runDirectory"])
+        step, state, warnings = load_latest_checkpoint(run.path)
+        trainer.load_state_dict(state)
+        run.keep_metrics_through(step)
+        return {"step": step, "warnings": warnings}
+
+    return {"trainer.create": create, "trainer.fit": fit, "trainer.restore": restore}

@@ -17,12 +17,14 @@ from .wan import WanModel
 
 def create_model(source: dict[str, Any], placement: Placement, where: tuple = ("source",)) -> VideoModel:
     """`source` is {"kind": "tiny", "family", "options"} or {"kind": "directory", "directory", and optionally
-    "frames", "height", "width" to generate at another size than the folder's}."""
+    "frames", "height", "width" to generate at another size than the folder's, and "expert" to train
+    (Wan 2.2 A14B)}."""
     if source["kind"] == "tiny":
         family, config = configured("model", source["family"], source.get("options"), where + ("options",))
         return family.tiny(config, placement)
     directory = source["directory"]
     model = lookup("model", family_on_disk(directory, [lookup("model", name) for name in names("model")])).load(directory, placement)
+    model.choose_expert(source.get("expert"), where + ("expert",))
     model.resize(frames=source.get("frames"), height=source.get("height"), width=source.get("width"))
     return model
 

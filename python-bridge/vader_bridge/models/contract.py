@@ -20,6 +20,7 @@ import diffusers
 import torch
 
 from ..device import Placement, dtype_name
+from ..protocol import ConfigInvalid, Issue
 from ..schedulers.noise_schedule import NoiseSchedule
 from . import lora_adapter
 
@@ -121,6 +122,16 @@ class VideoModel(ABC):
                 part.to(dtype=self.placement.weights_dtype)  # only then: diffusers warns on every dtype cast
             part.eval()
             part.requires_grad_(False)
+
+    def choose_expert(self, expert: str | None, where: tuple) -> None:
+        """The denoiser that carries LoRA, where a family has several (Wan 2.2 A14B's two experts); others have one."""
+        if expert is not None:
+            raise ConfigInvalid([Issue(where, f"is {expert!r}, but the {self.family} model has one denoiser, so there is no expert "
+                                              "to choose; leave expert out (it is for two-expert Wan 2.2 A14B folders)")])
+
+    def trains_at(self, timestep: torch.Tensor | float) -> bool:
+        """Whether the adapters' denoiser runs at `timestep` (False on the frozen expert's steps of a two-expert model)."""
+        return True
 
     def check_size(self, frames: int, height: int, width: int) -> None:
         """Raises ValueError for a video size this family cannot generate (per family: its downsampling)."""

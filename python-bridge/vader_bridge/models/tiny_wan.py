@@ -1,4 +1,4 @@
-"""A tiny Wan 2.1 text-to-video model with random weights, built from diffusers' and transformers' real
+"""A tiny Wan 2.1 text-to-video model (and Wan 2.2's TI2V-5B and two-expert A14B layouts) with random weights, built from diffusers' and transformers' real
 classes (shaped after diffusers' own `get_dummy_components` for WanPipeline), for tests and smoke runs.
 
 Its tokenizer is built offline: a `tokenizers` Unigram model over the same word list as the tiny
@@ -71,18 +71,26 @@ def tiny_ti2v_vae() -> AutoencoderKLWan:
                             latents_mean=[0.0] * TI2V_LATENT_CHANNELS, latents_std=[1.0] * TI2V_LATENT_CHANNELS)
 
 
+# Wan 2.2 A14B (text-to-video): two transformers of the 2.1 shape on the 2.1 VAE, switched at t = 0.875 x 1000.
+# The larger shift puts the tiny tests' few steps on both sides of the boundary (4 steps: t = 1000, 961 | 861, 126; 2 steps: 1000 | 126).
+A14B_BOUNDARY_RATIO, A14B_FLOW_SHIFT = 0.875, 12.0
+
+
 def flow_noise_schedule(shift: float = FLOW_SHIFT) -> dict:
     return {**FlowMatchEulerDiscreteScheduler(shift=shift).config, "_class_name": "FlowMatchEulerDiscreteScheduler"}
 
 
 def tiny_wan_components(seed: int, variant: str = "2.1") -> dict:
-    """Deterministic in `seed`, whatever the global RNG was doing. `variant`: "2.1" (text-to-video) or
-    "2.2-ti2v" (the TI2V-5B layout, sampled as text-to-video)."""
+    """Deterministic in `seed`, whatever the global RNG was doing. `variant`: "2.1" (text-to-video),
+    "2.2-ti2v" (the TI2V-5B layout, sampled as text-to-video) or "2.2-a14b" (two experts)."""
     tokenizer = unigram_tokenizer()
-    ti2v = variant == "2.2-ti2v"
+    ti2v, a14b = variant == "2.2-ti2v", variant == "2.2-a14b"
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         transformer = tiny_transformer(TI2V_LATENT_CHANNELS if ti2v else LATENT_CHANNELS)
         vae, text_encoder = tiny_ti2v_vae() if ti2v else tiny_vae(), tiny_text_encoder(tokenizer)
+        low_noise = tiny_transformer() if a14b else None  # drawn last: the other parts equal the 2.1 model's of the same seed
+    shift = TI2V_FLOW_SHIFT if ti2v else A14B_FLOW_SHIFT if a14b else FLOW_SHIFT
     return {"transformer": transformer, "vae": vae, "text_encoder": text_encoder, "tokenizer": tokenizer,
-            "noise_schedule": flow_noise_schedule(TI2V_FLOW_SHIFT if ti2v else FLOW_SHIFT), "expand_timesteps": ti2v}
+            "noise_schedule": flow_noise_schedule(shift), "expand_timesteps": ti2v,
+            "transformer_2": low_noise, "boundary_ratio": A14B_BOUNDARY_RATIO if a14b else None}

@@ -20,6 +20,12 @@ class PerPromptStatTracker:
         self.buffer_size, self.min_count = buffer_size, min_count
         self.history: dict[str, deque[float]] = {}
 
+    def history_lists(self) -> dict[str, list[float]]:
+        return {prompt: list(rewards) for prompt, rewards in self.history.items()}
+
+    def restore_history(self, history: dict[str, list[float]]) -> None:
+        self.history = {prompt: deque(rewards, maxlen=self.buffer_size) for prompt, rewards in history.items()}
+
     def advantages(self, prompts: list[str], rewards: torch.Tensor) -> torch.Tensor:
         """(reward - mean) / (std + 1e-6) per video, with this batch's rewards already in the history."""
         rewards = rewards.detach().double().cpu()

@@ -10,6 +10,7 @@ micro-batches (policy_gradient.py). Defaults follow kvablack/ddpo-pytorch `confi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -48,6 +49,13 @@ class DdpoTrainer(PolicyGradientTrainer):
                 f"must be at most bufferSize (got {stats.min_count} > {stats.buffer_size}): the buffer would never hold "
                 "enough rewards to be used; lower minCount or raise bufferSize"))])
         self.stat_tracker = PerPromptStatTracker(stats.buffer_size, stats.min_count) if stats else None
+
+    def own_state(self) -> dict[str, Any]:
+        return {"promptHistory": self.stat_tracker.history_lists() if self.stat_tracker else {}}
+
+    def load_own_state(self, state: dict[str, Any]) -> None:
+        if self.stat_tracker:
+            self.stat_tracker.restore_history(state["promptHistory"])
 
     def plan_batches(self, prompts: list[str]) -> list[tuple[list[str], torch.Tensor | None]]:
         config = self.config

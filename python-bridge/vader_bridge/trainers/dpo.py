@@ -102,11 +102,21 @@ class DpoTrainer(Trainer):
         winner, loser = int(order[-1]), int(order[0])
         return PreferencePair(prompt, latents[winner], latents[loser], (scores[winner] - scores[loser]).item()), scores
 
+    def _trained_timestep(self) -> torch.Tensor:
+        """The scheduler's training timestep, redrawn until the adapters' denoiser runs there: on a two-expert Wan 2.2 A14B
+        model, the trained expert's side of the boundary (its training distribution restricted to that side)."""
+        for _ in range(1000):
+            timestep = self.scheduler.training_timestep(self.noise)
+            if self.model.trains_at(timestep):
+                return timestep
+        raise ValueError("1000 training timesteps in a row fell where the trained denoiser does not run; the model's expert "
+                         "boundary leaves its expert almost no share of the noise levels")
+
     def _pair_loss(self, pair: PreferencePair) -> tuple[torch.Tensor, float]:
         """The DPO loss of one pair, and the margin inside its sigmoid (> 0: the model prefers the winner more than the reference does)."""
         device = self.model.device
         clean = torch.stack([pair.winner, pair.loser])
-        timestep = self.scheduler.training_timestep(self.noise)
+        timestep = self._trained_timestep()
         noise = torch.randn(clean.shape[1:], generator=self.noise, dtype=torch.float32).to(device, clean.dtype).expand_as(clean)
         noisy = self.scheduler.add_noise(clean, noise, timestep)
         target = self.scheduler.training_target(clean, noise, timestep)

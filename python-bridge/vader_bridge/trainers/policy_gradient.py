@@ -136,11 +136,14 @@ class PolicyGradientTrainer(Trainer):
 
     def _trained_step_indices(self, trajectory) -> list[int]:
         """A random subset of the chain's stochastic steps, `timestep_fraction` of the chain and at least
-        one (DDPO, DanceGRPO). Deterministic steps (std 0) have no log-probability to train on."""
-        candidates = trajectory.stochastic_steps
+        one (DDPO, DanceGRPO). Deterministic steps (std 0) have no log-probability to train on, and steps the
+        adapters' denoiser does not run (the frozen expert's of a two-expert Wan 2.2 A14B) no gradient."""
+        timesteps = self.scheduler.timesteps()
+        candidates = [index for index in trajectory.stochastic_steps if self.model.trains_at(timesteps[index])]
         if not candidates:
-            raise ValueError("no denoising step of this chain drew noise, so there is no log-probability to train on; "
-                             "sample with eta > 0")
+            raise ValueError("no denoising step of this chain both drew noise and ran the trained denoiser, so there is no "
+                             "log-probability to train on; sample with eta > 0 (on a two-expert Wan model, with enough steps on "
+                             "the trained expert's side of the boundary)")
         count = min(len(candidates), max(1, int(self.scheduler.steps * self.config.timestep_fraction)))
         return sorted(self.choices.sample(candidates, count))
 

@@ -85,6 +85,42 @@ class Trainer(ABC):
         if issues:
             raise ConfigInvalid(issues)
 
+    # ---- checkpoints: everything that makes the next step what it is ---------------------------
+    # Every trainer keeps `parameters` (its LoRA tensors), `optimizer`, and two random streams:
+    # `choices` (prompts, truncation, frames) and `noise` (the sampling noise). Subclasses with more
+    # state (DDPO's per-prompt statistics) add it in own_state / load_own_state.
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "stepsDone": self.steps_done,
+            "rewardQueries": self.reward_queries,
+            "adapter": [parameter.detach().clone() for parameter in self.parameters],
+            "optimizer": self.optimizer.state_dict(),
+            "choices": self.choices.getstate(),
+            "noise": self.noise.get_state(),
+            "own": self.own_state(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if len(state["adapter"]) != len(self.parameters) or any(saved.shape != live.shape for saved, live in zip(state["adapter"], self.parameters)):
+            raise ValueError("the checkpoint's LoRA tensors do not fit this trainer's adapter (another rank or target modules?); "
+                             "resume with the job the run recorded")
+        with torch.no_grad():
+            for live, saved in zip(self.parameters, state["adapter"]):
+                live.copy_(saved)
+        self.optimizer.load_state_dict(state["optimizer"])
+        version, internal, gauss = state["choices"]
+        self.choices.setstate((version, tuple(internal), gauss))
+        self.noise.set_state(state["noise"])
+        self.steps_done, self.reward_queries = int(state["stepsDone"]), int(state["rewardQueries"])
+        self.load_own_state(state["own"])
+
+    def own_state(self) -> dict[str, Any]:
+        return {}
+
+    def load_own_state(self, state: dict[str, Any]) -> None:
+        pass
+
     def reward_records(self) -> list[dict[str, Any]]:
         """Each named term of the reward with its label in the metrics, version, options and weight files' sha256."""
         return [{"label": label, **term.record()} for label, term in zip(self.term_labels, self.reward.named_terms())]

@@ -95,8 +95,28 @@ class VaderTrainer(Trainer):
             too_big = [index for index in decode.indices if index >= frames]
             issues.append(Issue(where + ("decodeFrames", "indices"),
                                 f"must be below the model's frame count {frames} (got {too_big}); use indices 0..{frames - 1}"))
+        if not issues:
+            issues += self._expert_issues(where)
         if issues:
             raise ConfigInvalid(issues)
+
+    def _expert_issues(self, where: tuple) -> list[Issue]:
+        """On a two-expert model the LoRA sits on one expert: some step the gradient goes through must be that expert's."""
+        timesteps = self.scheduler.timesteps()
+        trained = [index for index in range(self.scheduler.steps) if self.model.trains_at(timesteps[index])]
+        if len(trained) == self.scheduler.steps:
+            return []
+        mode = self.config.truncation.mode
+        if not trained:
+            return [Issue(where + ("scheduler", "steps"), f"must put a step on the trained expert's side of the boundary (none of "
+                                                          f"{self.scheduler.steps} does); raise scheduler.steps or train the other expert")]
+        if mode in ("rand", "random"):
+            return [Issue(where + ("truncation", "mode"), f"must be 'last', 'uniform' or 'steps' on a two-expert model: {mode!r} may draw only "
+                                                          f"the frozen expert's steps, where the LoRA gets no gradient (the trained expert runs steps {trained})")]
+        if not set(self._grad_steps()) & set(trained):
+            return [Issue(where + ("truncation",), f"must take the gradient through a step of the trained expert ({trained}); steps "
+                                                   f"{self._grad_steps()} are the frozen expert's, so the LoRA would get none: raise k, or use mode 'steps'")]
+        return []
 
     def _grad_steps(self) -> list[int]:
         """The chain's step indices (0 the noisiest) whose predictions the gradient goes through, for one micro-batch."""

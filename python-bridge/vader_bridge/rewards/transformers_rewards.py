@@ -1,0 +1,47 @@
+"""Shared by the rewards built on transformers video and detection models (object-removal, action,
+temporal-consistency): reading a model folder's saved processor settings, freezing the weights, and
+the message for an option that names a class the model does not have."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+
+
+def read_processor_settings(folder: Path, file_names: tuple[str, ...] = ("preprocessor_config.json",)) -> dict[str, Any]:
+    """The saved image/video processor settings of a model folder (the first of `file_names` it has), or {}."""
+    for name in file_names:
+        path = Path(folder) / name
+        if path.is_file():
+            return json.loads(path.read_text(encoding="utf-8"))
+    return {}
+
+
+def freeze(module: torch.nn.Module) -> torch.nn.Module:
+    """Eval mode (no dropout) and no parameter gradients; the graph through it to its inputs stays."""
+    module.eval()
+    module.requires_grad_(False)
+    return module
+
+
+def place_module(module: torch.nn.Module, device: torch.device) -> None:
+    """Moves `module` to `device`; nothing to do (and no cost) when it is already there."""
+    if next(module.parameters()).device != torch.device(device):
+        module.to(device)
+
+
+def unknown_label_message(reward: str, option: str, given: str, labels: list[str], *, listed_at_most: int = 100) -> str:
+    """An option named a class the model does not have: say so, with close names, else the valid ones."""
+    by_lower = {label.lower(): label for label in labels}
+    close = difflib.get_close_matches(given.strip().lower(), list(by_lower), n=5, cutoff=0.6)
+    if close:
+        hint = "did you mean " + ", ".join(repr(by_lower[name]) for name in close) + "?"
+    elif len(labels) <= listed_at_most:
+        hint = "valid names: " + ", ".join(repr(label) for label in sorted(labels))
+    else:
+        hint = f"the model's config.json lists its {len(labels)} labels under id2label"
+    return f"reward {reward!r} option {option!r}: the model has no class {given!r}; {hint}"
