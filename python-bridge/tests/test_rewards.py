@@ -24,7 +24,7 @@ PROMPTS = ["a dog", "a cat"]
 
 
 def test_registered_names():
-    assert names("reward") == ["brightness", "colorfulness", "contrast", "digit", "motion", "removal", "saturation", "testing-exception"]
+    assert names("reward") == ["action", "aesthetic", "aesthetic-v2.5", "brightness", "clip-score", "colorfulness", "contrast", "digit", "hpsv2", "motion", "object-removal", "pickscore", "removal", "saturation", "temporal-consistency", "testing-exception"]
 
 
 def test_simple_values_on_solid_colours():
@@ -71,9 +71,9 @@ def test_gradients_flow_to_the_frames(name):
 
 def test_unknown_reward_lists_known_names():
     with pytest.raises(UnknownNameError) as raised:
-        build_reward(named("aesthetic"))
-    assert "unknown reward 'aesthetic'" in str(raised.value)
-    assert "brightness, colorfulness, contrast, digit, motion, removal, saturation, testing-exception" in str(raised.value)
+        build_reward(named("no-such-reward"))
+    assert "unknown reward 'no-such-reward'" in str(raised.value)
+    assert ", ".join(names("reward")) in str(raised.value) and "aesthetic-v2.5, brightness" in str(raised.value)
 
 
 def test_bad_option_value_names_the_option_and_the_limit():

@@ -3,9 +3,7 @@ safe checkpoint loading, and the digests a run records."""
 
 from __future__ import annotations
 
-import collections
 import hashlib
-import pickle
 
 import pytest
 import torch
@@ -13,6 +11,10 @@ from safetensors.torch import save_file
 
 from vader_bridge.rewards import weight_files
 from vader_bridge.rewards.weight_files import UnsafeCheckpoint, WeightFilesMissing, file_digest, load_state_dict, locate
+
+
+class Payload:
+    """Any class outside torch's allow-list: unpickling it would run its module's code."""
 
 
 @pytest.fixture
@@ -59,9 +61,9 @@ def test_checkpoints_load_as_tensors_and_code_is_refused(tmp_path):
     assert torch.equal(load_state_dict(tmp_path / "head.safetensors")["layers.0.weight"], tensors["layers.0.weight"])
     assert torch.equal(load_state_dict(tmp_path / "wrapped.pth")["layers.0.weight"], tensors["layers.0.weight"])
 
-    # A pickle that calls a function when loaded: what a malicious .pth does.
+    # A checkpoint whose pickle calls a constructor when loaded: what a malicious .pth does.
     hostile = tmp_path / "hostile.pth"
-    hostile.write_bytes(pickle.dumps(collections.Counter(a=1), protocol=2))
+    torch.save({"layers.0.weight": torch.ones(1), "payload": Payload()}, hostile)
     with pytest.raises(UnsafeCheckpoint, match="would execute code when loaded"):
         load_state_dict(hostile)
 

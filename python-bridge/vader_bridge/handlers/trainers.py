@@ -39,7 +39,10 @@ def methods(context: BridgeContext) -> dict[str, Handler]:
         for index in range(steps):
             if call.cancelled:
                 break  # at a step boundary: the last completed step is fully on disk
-            last = trainer.step(params["prompts"])
+            try:
+                last = trainer.step(params["prompts"])
+            except FloatingPointError as error:
+                raise FloatingPointError(f"{error}. {_last_checkpoint_note(run)}") from error
             completed = index + 1
             if run:
                 run.append_metrics(last)
@@ -64,3 +67,13 @@ def methods(context: BridgeContext) -> dict[str, Handler]:
         return {"step": step, "warnings": warnings}
 
     return {"trainer.create": create, "trainer.fit": fit, "trainer.restore": restore}
+
+
+def _last_checkpoint_note(run: RunDirectory | None) -> str:
+    """Where a stopped run can continue from: its newest checkpoint is left as it was."""
+    if run is None:
+        return "Nothing was saved (no run directory)"
+    saved = sorted((run.path / "checkpoints").glob("step-??????"))
+    if not saved:
+        return f"No checkpoint was saved yet in {run.path} (set saveEvery to save every N steps)"
+    return f"The run's last checkpoint ({saved[-1].name}) in {run.path} is intact: continue with `vader train --resume {run.path}`"

@@ -12,7 +12,8 @@ import torch
 from torch import nn
 
 from ..registry import register
-from .clip_embedding import ClipEmbedder, ImageInput, load_clip_model, load_head, move
+from .clip_embedding import ClipEmbedder, ImageInput, load_clip_model, load_head
+from .transformers_rewards import place_module
 from .frame_selection import FrameSelection
 from .reward import PerFrameReward
 from .weight_files import locate
@@ -62,7 +63,7 @@ class AestheticReward(PerFrameReward):
 
     def place(self, device: torch.device) -> "AestheticReward":
         self.embedder.place(device)
-        move(self.head, device)
+        place_module(self.head, device)
         return self
 
     def score_images(self, images: torch.Tensor, prompts: list[str]) -> torch.Tensor:

@@ -13,7 +13,8 @@ import torch
 from torch import nn
 
 from ..registry import register
-from .clip_embedding import ImageInput, frozen, load_head, move, unit
+from .clip_embedding import ImageInput, load_head, unit
+from .transformers_rewards import freeze, place_module
 from .frame_selection import FrameSelection
 from .pixels import HALF_MEAN, HALF_STD
 from .reward import PerFrameReward
@@ -50,7 +51,7 @@ def load_siglip_vision(folder: Path) -> nn.Module:
         model = SiglipVisionModel.from_pretrained(str(folder), local_files_only=True, dtype=torch.float32)
     finally:
         logging.set_verbosity(verbosity)
-    return frozen(model)
+    return freeze(model)
 
 
 @register("reward", "aesthetic-v2.5")
@@ -81,8 +82,8 @@ class AestheticV25Reward(PerFrameReward):
         return {"siglip": self.siglip_path, "head": self.head_path}
 
     def place(self, device: torch.device) -> "AestheticV25Reward":
-        move(self.vision, device)
-        move(self.head, device)
+        place_module(self.vision, device)
+        place_module(self.head, device)
         return self
 
     def score_images(self, images: torch.Tensor, prompts: list[str]) -> torch.Tensor:

@@ -16,22 +16,13 @@ from typing import Any, Iterable
 import torch
 from torch import nn
 
-from .pixels import CLIP_MEAN, CLIP_STD, center_crop, normalize, resize
+from .pixels import CLIP_MEAN, CLIP_STD, center_crop, normalize, resize, resize_shorter_side
+from .transformers_rewards import freeze, module_device, place_module
 from .weight_files import load_state_dict
 
 PROCESSOR_FILE = "preprocessor_config.json"
 TOKENIZER_FILES = ("tokenizer.json", "vocab.json", "tokenizer_config.json")
 PROMPT_CACHE_LIMIT = 4096  # prompts kept per embedder; the cache is emptied when it grows past this
-
-
-def shorter_side_to(size: tuple[int, int], shortest_edge: int) -> tuple[int, int]:
-    """The height and width after resizing the shorter side to `shortest_edge`, the longer one
-    truncated as transformers' image processors and torchvision's Resize do (int(), not round():
-    rounding up moves the centre crop's content by up to a pixel)."""
-    height, width = int(size[0]), int(size[1])
-    if height <= width:
-        return shortest_edge, int(shortest_edge * width / height)
-    return int(shortest_edge * height / width), shortest_edge
 
 
 @dataclass(frozen=True)
@@ -71,7 +62,7 @@ class ImageInput:
             values["shortest_edge"] = int(size["shortest_edge"])
         else:
             values["height"], values["width"] = int(size["height"]), int(size["width"])
-        if config.get("do_center_crop", False):
+        if config.get("do_center_crop", "crop_size" in config):  # CLIP's processor crops unless told not to
             crop = config.get("crop_size", image_size)
             values["crop"] = (crop, crop) if isinstance(crop, int) else (int(crop["height"]), int(crop["width"]))
         return cls(**values)
@@ -79,32 +70,12 @@ class ImageInput:
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
         """images [..., 3, H, W] in [0, 1] -> the model's normalised pixels, differentiably."""
         if self.shortest_edge is not None:
-            images = resize(images, *shorter_side_to(images.shape[-2:], self.shortest_edge))
+            images = resize_shorter_side(images, self.shortest_edge)
         else:
             images = resize(images, self.height, self.width)
         if self.crop is not None:
             images = center_crop(images, *self.crop)
         return normalize(images, self.mean, self.std)
-
-
-def frozen(module: nn.Module) -> nn.Module:
-    """Eval mode (no dropout) and no parameter gradients; the graph through it to its inputs stays."""
-    module.requires_grad_(False)
-    return module.eval()
-
-
-def module_device(module: nn.Module) -> torch.device:
-    return next(module.parameters()).device
-
-
-def move(module: nn.Module, device: torch.device) -> bool:
-    """Moves `module` to `device` unless it is there already; says whether it moved."""
-    device = torch.device(device)
-    current = module_device(module)
-    if current.type == device.type and (device.index is None or current.index == device.index):
-        return False
-    module.to(device)
-    return True
 
 
 def without_weight_init():
@@ -125,7 +96,7 @@ def load_head(module: nn.Module, path: Path, *, reward: str, width: int, width_s
     except RuntimeError as error:
         raise ValueError(f"reward {reward!r} option 'head': {path} does not fit the predictor's head, which takes "
                          f"{width}-wide embeddings from {width_source}: {error}") from None
-    return frozen(module.float())
+    return freeze(module.float())
 
 
 def has_tokenizer(folder: Path) -> bool:
@@ -142,7 +113,7 @@ def load_clip_model(folder: Path) -> nn.Module:
     """A frozen float32 transformers CLIPModel saved with `save_pretrained` (or a hub snapshot)."""
     from transformers import CLIPModel
 
-    return frozen(CLIPModel.from_pretrained(str(folder), local_files_only=True, dtype=torch.float32))
+    return freeze(CLIPModel.from_pretrained(str(folder), local_files_only=True, dtype=torch.float32))
 
 
 def unit(vectors: torch.Tensor) -> torch.Tensor:
@@ -154,7 +125,7 @@ class ClipEmbedder:
     graph to the pixels) and unit prompt embeddings (constants, cached per prompt string)."""
 
     def __init__(self, model: nn.Module, tokenizer: Any, image_input: ImageInput):
-        self.model, self.tokenizer, self.image_input = frozen(model), tokenizer, image_input
+        self.model, self.tokenizer, self.image_input = freeze(model), tokenizer, image_input
         text_config = model.config.text_config
         self.max_length = min(int(getattr(tokenizer, "model_max_length", text_config.max_position_embeddings)),
                               int(text_config.max_position_embeddings))
@@ -165,7 +136,7 @@ class ClipEmbedder:
         return module_device(self.model)
 
     def place(self, device: torch.device) -> None:
-        if move(self.model, device):
+        if place_module(self.model, device):
             self._prompts.clear()
 
     def image_features(self, images: torch.Tensor) -> torch.Tensor:

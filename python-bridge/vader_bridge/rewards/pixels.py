@@ -33,10 +33,13 @@ def resize(images: torch.Tensor, height: int, width: int) -> torch.Tensor:
 
 
 def resize_shorter_side(images: torch.Tensor, size: int) -> torch.Tensor:
-    """The shorter side becomes `size`, the aspect ratio kept (the processors' `shortest_edge`)."""
-    height, width = images.shape[-2:]
-    scale = size / min(height, width)
-    return resize(images, max(size, round(height * scale)), max(size, round(width * scale)))
+    """The shorter side becomes `size`, the aspect ratio kept, the longer side truncated as the
+    transformers processors and torchvision's Resize do (`shortest_edge`; int(), not round():
+    rounding up moves a centre crop's content by up to a pixel)."""
+    height, width = int(images.shape[-2]), int(images.shape[-1])
+    if height <= width:
+        return resize(images, size, int(size * width / height))
+    return resize(images, int(size * height / width), size)
 
 
 def center_crop(images: torch.Tensor, height: int, width: int) -> torch.Tensor:

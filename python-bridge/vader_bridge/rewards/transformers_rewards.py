@@ -1,6 +1,6 @@
-"""Shared by the rewards built on transformers video and detection models (object-removal, action,
-temporal-consistency): reading a model folder's saved processor settings, freezing the weights, and
-the message for an option that names a class the model does not have."""
+"""Shared by the rewards built on transformers models: reading a model folder's saved processor
+settings, freezing and placing the weights, and the message for an option that names a class the
+model does not have."""
 
 from __future__ import annotations
 
@@ -28,10 +28,17 @@ def freeze(module: torch.nn.Module) -> torch.nn.Module:
     return module
 
 
-def place_module(module: torch.nn.Module, device: torch.device) -> None:
-    """Moves `module` to `device`; nothing to do (and no cost) when it is already there."""
-    if next(module.parameters()).device != torch.device(device):
-        module.to(device)
+def module_device(module: torch.nn.Module) -> torch.device:
+    return next(module.parameters()).device
+
+
+def place_module(module: torch.nn.Module, device: torch.device) -> bool:
+    """Moves `module` to `device` unless it is there already (then at no cost); says whether it moved."""
+    device, current = torch.device(device), module_device(module)
+    if current.type == device.type and (device.index is None or current.index == device.index):
+        return False
+    module.to(device)
+    return True
 
 
 def unknown_label_message(reward: str, option: str, given: str, labels: list[str], *, listed_at_most: int = 100) -> str:

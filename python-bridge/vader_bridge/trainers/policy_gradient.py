@@ -130,8 +130,6 @@ class PolicyGradientTrainer(Trainer):
             trajectory = rollout(self.model, self.scheduler, embeddings, generator=self.noise, guidance_scale=guidance,
                                  record_states=True, with_log_probs=True, initial_latents=initial_latents)
             rewards = self.score(self.model.decode_frames(trajectory.latents), prompts).detach()
-        if not torch.isfinite(rewards).all():
-            raise FloatingPointError(f"the reward is not finite ({rewards.tolist()}); check the reward spec")
         return SampledBatch(prompts, embeddings, trajectory, rewards)
 
     def _trained_step_indices(self, trajectory) -> list[int]:

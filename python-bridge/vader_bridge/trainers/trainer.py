@@ -162,8 +162,14 @@ class Trainer(ABC):
         """The reward of decoded frames, on the model's device (a cached reward may have served another
         device); each named term's own scores are kept for this step's metrics."""
         scores, terms = self.reward.place(self.model.device).evaluate(frames, prompts)
-        for kept, (_, values) in zip(self._term_scores, terms):
+        for label, kept, (_, values) in zip(self.term_labels, self._term_scores, terms):
+            if not torch.isfinite(values).all():
+                raise FloatingPointError(f"step {self.steps_done + 1}: the reward term {label!r} is not finite ({values.tolist()}); "
+                                         "the step was not taken. Check that reward's inputs and options, or lower the lr")
             kept.append(values.float().cpu())
+        if not torch.isfinite(scores).all():
+            raise FloatingPointError(f"step {self.steps_done + 1}: the reward is not finite ({scores.detach().tolist()}) though each term is; "
+                                     "check the reward's composition (factors, targets); the step was not taken")
         return scores
 
     def train_adapter(self, name: str, lora: LoraSettings, *, seed: int) -> list[torch.nn.Parameter]:
