@@ -93,3 +93,41 @@ def test_only_the_last_two_are_kept_and_a_leftover_staging_folder_is_ignored(tmp
     assert load_latest_checkpoint(tmp_path)[0] == 3
     manifest = json.loads((tmp_path / "checkpoints" / "step-000003" / "manifest.json").read_text())
     assert manifest["step"] == 3 and len(manifest["files"]["state.pt"]) == 64
+
+
+def test_a_model_folder_that_vanishes_mid_run_does_not_stop_training(tmp_path):
+    """Everything a run needs is read at load time: deleting the folder (an unmounted disk, a cleaned
+    cache) mid-run costs nothing until something asks for the folder again."""
+    import shutil
+
+    from vader_bridge.device import resolve_placement
+    from vader_bridge.models import create_model
+
+    folder = tmp_path / "model"
+    tiny_model(frames=2, height=8, width=8).save(str(folder))
+    model = create_model({"kind": "directory", "directory": str(folder)}, resolve_placement("cpu", "auto"))
+    trainer = make_trainer("vader", model, **JOBS["vader"])
+    trainer.step(PROMPTS)
+    shutil.rmtree(folder)
+    run = RunDirectory(str(tmp_path / "run"))
+    assert run_steps(trainer, 1, run)[0]["step"] == 2
+    assert (tmp_path / "run" / "lora").exists() is False and run.save_lora(model, trainer.adapter).endswith(".safetensors")
+    with pytest.raises(FileNotFoundError):
+        create_model({"kind": "directory", "directory": str(folder)}, resolve_placement("cpu", "auto"))
+
+
+def test_a_nan_reward_term_stops_the_step_naming_it_and_the_checkpoint_stays(tmp_path, monkeypatch):
+    from vader_bridge.handlers.trainers import _last_checkpoint_note
+
+    both = {"kind": "sum", "terms": [{"kind": "named", "name": "brightness", "options": {}}, {"kind": "named", "name": "contrast", "options": {}}]}
+    trainer = make_trainer("vader", tiny_model(frames=2, height=8, width=8), both, **JOBS["vader"])
+    run = RunDirectory(str(tmp_path))
+    run_steps(trainer, 1, run)
+    contrast = trainer.reward.named_terms()[1]
+    monkeypatch.setattr(contrast, "score_images", lambda images, prompts: torch.full((images.shape[0],), float("nan")))
+    before = [parameter.detach().clone() for parameter in trainer.parameters]
+    with pytest.raises(FloatingPointError, match=r"step 2: the reward term 'contrast' is not finite \(\[nan, nan\]\); the step was not taken"):
+        trainer.step(PROMPTS)
+    assert all(torch.equal(old, new) for old, new in zip(before, trainer.parameters))
+    assert _last_checkpoint_note(run) == f"The run's last checkpoint (step-000001) in {tmp_path} is intact: continue with `vader train --resume {tmp_path}`"
+    assert load_latest_checkpoint(run.path)[0] == 1

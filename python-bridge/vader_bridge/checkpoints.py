@@ -17,6 +17,7 @@ Everything in state.pt is tensors, numbers, strings and containers, so it loads 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import random
@@ -79,11 +80,22 @@ def save_checkpoint(run_path: Path, step: int, trainer_state: dict[str, Any]) ->
     folder.mkdir(parents=True, exist_ok=True)
     final, staging = folder / f"step-{step:06d}", folder / f"step-{step:06d}.saving"
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    torch.save({"trainer": trainer_state, "random": global_random_state()}, staging / STATE_FILE)
-    (staging / MANIFEST_FILE).write_text(json.dumps({"step": step, "files": {STATE_FILE: _digest(staging / STATE_FILE)}}, indent=2) + "\n")
-    for file in (staging / STATE_FILE, staging / MANIFEST_FILE, staging):
-        _fsync(file)
+    # Serialised in memory first, so that a failed write is a plain OSError (torch.save's zip writer
+    # reports a full disk as "unexpected pos"), and the digest is of exactly the bytes written.
+    state = io.BytesIO()
+    torch.save({"trainer": trainer_state, "random": global_random_state()}, state)
+    manifest = json.dumps({"step": step, "files": {STATE_FILE: hashlib.sha256(state.getbuffer()).hexdigest()}}, indent=2) + "\n"
+    try:
+        staging.mkdir()
+        (staging / STATE_FILE).write_bytes(state.getbuffer())
+        (staging / MANIFEST_FILE).write_text(manifest)
+        for file in (staging / STATE_FILE, staging / MANIFEST_FILE, staging):
+            _fsync(file)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OSError(error.errno, f"{error.strerror}: could not write the checkpoint of step {step} into {folder} "
+                                   f"({len(state.getbuffer())} bytes); free space there or choose another runs folder. "
+                                   "The previous checkpoint is untouched") from error
     shutil.rmtree(final, ignore_errors=True)  # a re-save of the same step (a resumed run's first save)
     staging.rename(final)
     _fsync(folder)

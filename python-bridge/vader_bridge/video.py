@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import os
+from contextlib import contextmanager, suppress
+from typing import Iterator
 
 import av
 import numpy as np
@@ -34,7 +36,8 @@ def write_video(frames: torch.Tensor, path: str, fps: int = 8, min_side: int = 1
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     if str(path).lower().endswith(".npy"):
-        np.save(path, frames.detach().cpu().contiguous().numpy(), allow_pickle=False)
+        with _published(path, ".npy") as partial:
+            np.save(partial, frames.detach().cpu().contiguous().numpy(), allow_pickle=False)
         return path
     # fps is bounded by the zod schemas of video.write and run.saveSample (GIF timing is in 10 ms units).
 
@@ -47,14 +50,15 @@ def write_video(frames: torch.Tensor, path: str, fps: int = 8, min_side: int = 1
         Image.fromarray(frame).resize((width * scale, height * scale), Image.Resampling.NEAREST)
         for frame in pixels
     ]
-    images[0].save(
-        path,
-        format="GIF",
-        save_all=True,
-        append_images=images[1:],
-        duration=round(1000 / fps),
-        loop=0,  # loop forever
-    )
+    with _published(path, ".gif") as partial:
+        images[0].save(
+            partial,
+            format="GIF",
+            save_all=True,
+            append_images=images[1:],
+            duration=round(1000 / fps),
+            loop=0,  # loop forever
+        )
     return path
 
 
@@ -64,16 +68,28 @@ def _write_mp4(pixels: np.ndarray, path: str, fps: int, scale: int) -> str:
     if height % 2 or width % 2:
         scale *= 2
         height, width = height * 2, width * 2
-    partial = path + ".partial.mp4"  # renamed once the container is closed, so no half-written file looks complete
-    with av.open(partial, mode="w") as container:
+    with _published(path, ".mp4") as partial, av.open(partial, mode="w") as container:
         stream = container.add_stream("libx264", rate=fps, options={"crf": MP4_QUALITY})
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         for frame in pixels:
             upscaled = frame.repeat(scale, axis=0).repeat(scale, axis=1)
             container.mux(stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(upscaled), format="rgb24")))
         container.mux(stream.encode())  # flush the encoder's delayed frames
-    os.replace(partial, path)
     return path
+
+
+@contextmanager
+def _published(path: str, suffix: str) -> Iterator[str]:
+    """A partial file name to write; renamed to `path` only once the write finished, and removed if it
+    failed (a full disk, a killed process), so no half-written video ever looks complete."""
+    partial = f"{path}.partial{suffix}"
+    try:
+        yield partial
+        os.replace(partial, path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.remove(partial)
+        raise
 
 
 def _read_mp4(path: str) -> torch.Tensor:
