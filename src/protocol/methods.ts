@@ -55,6 +55,17 @@ export const METHODS = {
   "system.echo": { params: z.strictObject({ value: z.unknown() }), result: z.strictObject({ value: z.unknown() }) },
   /** Sleeps in Python, stopping early when cancelled: for tests and health checks of long calls. */
   "system.sleep": { params: z.strictObject({ seconds: z.number().min(0).max(600) }), result: z.strictObject({ slept: z.number() }) },
+  /** The bridge process's resource use (for the soak benchmark: bench/soak.ts). */
+  "system.stats": {
+    params: empty,
+    result: z.strictObject({
+      rssBytes: z.number().int().nonnegative(),
+      handles: z.number().int().nonnegative(),
+      openFiles: z.number().int().nonnegative(),
+      pythonObjects: z.number().int().nonnegative(),
+      threads: z.number().int().nonnegative(),
+    }),
+  },
   "prompts.builtIn": { params: empty, result: z.strictObject({ prompts: z.array(z.string()).min(1) }) },
   "handle.release": { params: z.strictObject({ handle: HandleId }), result: z.strictObject({ released: z.boolean() }) },
   /** A model of any registered family: a tiny one (random weights) or a saved folder; the one creation method. */

@@ -56,6 +56,16 @@ def methods(context: BridgeContext) -> dict[str, Handler]:
             time.sleep(0.01)
         return {"slept": params["seconds"]}
 
+    def stats(params: dict[str, Any], call: Call) -> dict[str, Any]:
+        """What leaks would show: resident memory, live handles, open file descriptors, Python objects."""
+        import gc
+
+        import psutil
+
+        process = psutil.Process()
+        return {"rssBytes": process.memory_info().rss, "handles": len(context.handles), "openFiles": process.num_fds(),
+                "pythonObjects": len(gc.get_objects()), "threads": process.num_threads()}
+
     def builtin_prompts(params: dict[str, Any], call: Call) -> dict[str, Any]:
         return {"prompts": list(ANIMAL_ACTIVITIES)}
 
@@ -67,6 +77,7 @@ def methods(context: BridgeContext) -> dict[str, Handler]:
         "system.shutdown": shutdown,
         "system.echo": echo,
         "system.sleep": sleep,
+        "system.stats": stats,
         "prompts.builtIn": builtin_prompts,
         "handle.release": release,
     }
