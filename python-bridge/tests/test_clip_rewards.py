@@ -303,7 +303,7 @@ def test_a_missing_weight_file_names_the_option_and_the_path(tiny, tmp_path):
     with pytest.raises(WeightFilesMissing) as raised:
         load("aesthetic", {**tiny["aesthetic"], "head": str(absent)})
     message = str(raised.value)
-    assert "reward 'aesthetic' option 'head'" in message and str(absent) in message and "never downloads" in message
+    assert "reward 'aesthetic' option 'head'" in message and str(absent) in message and "does not exist; give the local path" in message
     with pytest.raises(WeightFilesMissing, match="option 'checkpoint'.*xswu/HPSv2"):
         load("hpsv2", {"version": "v2.0", "clip": tiny["hpsv2"]["clip"]})
 

@@ -101,7 +101,7 @@ def test_weights_are_frozen_and_recorded(request, fixture):
 
 
 def test_a_missing_model_folder_says_where_it_looked_and_how_to_fetch(tmp_path):
-    with pytest.raises(WeightFilesMissing, match=r"option 'model'.*not found as a local path"):
+    with pytest.raises(WeightFilesMissing, match=r"option 'model'.*no-such-yolos does not exist; give the local path"):
         build_reward(named("object-removal", model=str(tmp_path / "no-such-yolos"), object="dog"))
     with pytest.raises(WeightFilesMissing, match=r"`hf download MCG-NJU/videomae-base-finetuned-kinetics`"):
         build_reward(named("action"))

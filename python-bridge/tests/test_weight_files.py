@@ -50,7 +50,7 @@ def test_missing_weights_say_what_where_and_how_to_fetch(hub_cache):
     message = str(caught.value)
     assert "reward 'aesthetic' option 'head'" in message and str(cache) in message
     assert "`hf download org/absent head.pth`" in message and "never downloads" in message
-    with pytest.raises(WeightFilesMissing, match=r"as a local path \(.*nowhere\)\. The bridge"):
+    with pytest.raises(WeightFilesMissing, match=r"option 'clip': .*nowhere does not exist; give the local path of the weights"):
         locate("./nowhere", reward="aesthetic", option="clip")
 
 

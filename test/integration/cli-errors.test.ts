@@ -20,6 +20,8 @@ const badJson = file("bad.json", '{"steps": 3,}');
 const unknownReward = file("unknown-reward.json", JSON.stringify({ reward: { kind: "named", name: "sharpness" } }));
 const notAnObject = file("array.json", "[1, 2]");
 const aFile = file("plain.txt", "not a folder");
+const oneByOneGif = join(scratch, "pixel.gif");
+writeFileSync(oneByOneGif, Buffer.from("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", "base64"));
 
 const BAD_INPUTS: { args: string[]; says: RegExp }[] = [
   { args: ["train", "--config", join(scratch, "job.json")], says: /--config:\n {2}- .*job\.json does not exist; give the path of a JSON job file/ },
@@ -38,6 +40,11 @@ const BAD_INPUTS: { args: string[]; says: RegExp }[] = [
   { args: ["compare", "--plot", aFile], says: /--plot:\n {2}- .*plain\.txt is a file, not a folder/ },
   { args: ["score", join(scratch, "missing.gif"), "--reward", "brightness"], says: /VIDEO:\n {2}- .*missing\.gif does not exist; give a video file/ },
   { args: ["score", aFile, "--reward", "brightness", "--options", "{digit: 2}"], says: /--options:\n {2}- is not valid JSON/ },
+  // Judged in Python (the weights are looked for there), still one line and exit 2.
+  { args: ["score", oneByOneGif, "--reward", "aesthetic", "--options", JSON.stringify({ clip: missing, head: missing })], says: /^reward 'aesthetic' option 'clip': .*missing does not exist; give the local path of the weights/ },
+  { args: ["score", oneByOneGif, "--reward", "aesthetic"], says: /'openai\/clip-vit-large-patch14' is neither a local path .* nor in the Hugging Face cache .*`hf download openai\/clip-vit-large-patch14`/ },
+  { args: ["train", "--resume", missing], says: /--resume:\n {2}- .*missing does not exist; give a run directory of vader train/ },
+  { args: ["train", "--resume", scratch, "--steps", "3"], says: /Arguments resume and steps are mutually exclusive/ },
 ];
 
 // tsx's loader by path: the CLI runs from the scratch folder, where no node_modules resolves it.

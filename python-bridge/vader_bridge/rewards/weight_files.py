@@ -17,14 +17,17 @@ from pathlib import Path
 
 import torch
 
+from ..protocol import InvalidArgument
+
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pth", ".pt", ".ckpt")
 
 
-class WeightFilesMissing(FileNotFoundError):
-    """A reward's weights are neither at the local path nor in the Hugging Face cache."""
+class WeightFilesMissing(InvalidArgument):
+    """A reward's weights are neither at the local path nor in the Hugging Face cache (a bad input:
+    the CLI reports it in one line with exit code 2)."""
 
 
-class UnsafeCheckpoint(ValueError):
+class UnsafeCheckpoint(InvalidArgument):
     """A checkpoint whose unpickling would execute code."""
 
 
@@ -35,7 +38,7 @@ def hub_cache_folder() -> str:
 
 
 def locate(reference: str, *, reward: str, option: str, fetch_hint: str | None = None) -> Path:
-    """The local path of `reference` (see the module doc), or WeightFilesMissing naming both places looked."""
+    """The local path of `reference` (see the module doc), or WeightFilesMissing naming where it looked."""
     path = Path(reference).expanduser()
     if path.exists():
         return path
@@ -45,13 +48,15 @@ def locate(reference: str, *, reward: str, option: str, fetch_hint: str | None =
         cached = _cached_hub_path(parts)
         if cached is not None:
             return cached
-    repository = "/".join(parts[:2])
-    fetch = fetch_hint or (f"`hf download {repository}" + (f" {'/'.join(parts[2:])}`" if len(parts) > 2 else "`"))
-    places = f"as a local path ({path.resolve()})" + (f" and in the Hugging Face cache ({hub_cache_folder()})" if looks_like_hub_id else "")
-    raise WeightFilesMissing(
-        f"reward {reward!r} option {option!r}: {reference!r} was not found {places}. The bridge never downloads; "
-        f"on a machine with network run {fetch} (or save the model with `save_pretrained`) and copy the files here, "
-        f"then pass their local path as {option!r}, or copy the cache and set HF_HUB_CACHE")
+        repository, file = "/".join(parts[:2]), "/".join(parts[2:])
+        fetch = fetch_hint or f"`hf download {repository}{' ' + file if file else ''}`"
+        raise WeightFilesMissing(
+            f"reward {reward!r} option {option!r}: {reference!r} is neither a local path ({path.resolve()}) nor in the "
+            f"Hugging Face cache ({hub_cache_folder()}). The bridge never downloads: on a machine with network run {fetch}, "
+            f"then copy the cache here (or set HF_HUB_CACHE to it), or pass the files' local path as {option!r}")
+    hint = f" ({fetch_hint})" if fetch_hint else ""
+    raise WeightFilesMissing(f"reward {reward!r} option {option!r}: {path.resolve()} does not exist; give the local path of "
+                             f"the weights{hint}, or a hub id such as 'org/name' that is in the local Hugging Face cache")
 
 
 def _cached_hub_path(parts: list[str]) -> Path | None:
