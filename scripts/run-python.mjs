@@ -2,6 +2,7 @@
 // Runs a Python tool of the bridge (pytest, lint-imports) with the same interpreter the SDK would
 // spawn, in python-bridge/:  node scripts/run-python.mjs pytest [args]  |  lint-imports [args]
 //   | world-pretrain [args]  |  world-rewards [args]   (rebuild the digit world: docs/world.md)
+//   | tiny-rewards OUT   (tiny checkpoints of the paper's rewards; prints each reward's options)
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -13,6 +14,8 @@ const TOOLS = {
   "lint-imports": ["-c", "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())", "--no-logo"],
   "world-pretrain": ["-m", "vader_bridge.world.pretrain", "--out", "../world/base"],
   "world-rewards": ["-m", "vader_bridge.world.train_rewards", "--out", "../world"],
+  // Tiny random-weight checkpoints of the paper's rewards, in their original formats (smoke runs).
+  "tiny-rewards": ["-m", "vader_bridge.rewards.tiny_weights"],
 };
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");

@@ -1,0 +1,52 @@
+// The paper's rewards from TypeScript, on tiny random-weight checkpoints written in their original
+// formats (node scripts/run-python.mjs tiny-rewards): a VADER run composed of six of them decodes
+// what each needs, logs every term, records each weight file's digest, and moves the LoRA.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { Bridge, Model, Reward, Scheduler, Trainer, type StepMetrics } from "../../src/index.js";
+import { PACKAGE_ROOT } from "../../src/transport/package-root.js";
+
+describe("the paper's rewards through the bridge", () => {
+  it("trains on a composed reward of six, each term logged and recorded", async () => {
+    const work = mkdtempSync(join(tmpdir(), "vader-paper-rewards-"));
+    const written = execFileSync(process.execPath, [join(PACKAGE_ROOT, "scripts", "run-python.mjs"), "tiny-rewards", join(work, "weights")], { encoding: "utf8" });
+    const options = JSON.parse(written) as Record<string, Record<string, unknown>>;
+
+    await using bridge = await Bridge.start({ torchThreads: 1 });
+    await using model = await Model.tiny(bridge, { frames: 4, height: 32, width: 32 });
+    const reward = Reward.named("aesthetic", options.aesthetic)
+      .towards(5)
+      .plus(Reward.named("hpsv2", options.hpsv2))
+      .plus(Reward.named("pickscore", { ...options.pickscore, frames: { mode: "every", every: 2 } }).times(0.01))
+      .plus(Reward.named("object-removal", options["object-removal"]))
+      .plus(Reward.named("action", options.action))
+      .plus(Reward.named("temporal-consistency", options["temporal-consistency"]).times(0.1));
+    const before = (await model.fingerprint()).lora;
+    // No decodeFrames: whole-clip terms (action, temporal consistency) make the trainer decode every frame.
+    await using trainer = Trainer.vader({ model, reward, scheduler: Scheduler.from({ steps: 3, eta: 1 }), lr: 1e-2, lora: { rank: 4 } });
+    const history: StepMetrics[] = [];
+    const runDirectory = join(work, "run");
+    for await (const step of trainer.fit({ prompts: ["a cat drinking beer", "a dog playing piano"], steps: 2, runDirectory })) history.push(step);
+
+    const labels = ["aesthetic", "hpsv2", "pickscore", "object-removal", "action", "temporal-consistency"];
+    for (const step of history) {
+      expect(Object.keys(step.rewardTerms)).toEqual(labels);
+      for (const term of Object.values(step.rewardTerms)) expect(Number.isFinite(term.mean)).toBe(true);
+      const { rewardTerms: terms } = step;
+      const total = -Math.abs(terms.aesthetic!.mean - 5) + terms.hpsv2!.mean + 0.01 * terms.pickscore!.mean + terms["object-removal"]!.mean + terms.action!.mean + 0.1 * terms["temporal-consistency"]!.mean;
+      expect(step.reward.mean).toBeCloseTo(total, 4); // batch 1: the mean of |x - 5| is |mean - 5|
+    }
+    expect(history.at(-1)!.gradNorm).toBeGreaterThan(0);
+    expect((await model.fingerprint()).lora).not.toBe(before);
+
+    const recorded = JSON.parse(readFileSync(join(runDirectory, "rewards.json"), "utf8")) as { terms: { label: string; files: Record<string, { sha256: string }> }[] };
+    expect(recorded.terms.map((term) => term.label)).toEqual(labels);
+    for (const term of recorded.terms) {
+      expect(Object.keys(term.files).length).toBeGreaterThan(0);
+      for (const file of Object.values(term.files)) expect(file.sha256).toMatch(/^[0-9a-f]{64}$/);
+    }
+  });
+});
