@@ -30,6 +30,9 @@ FAMILIES = {
     # Two experts, LoRA on the low-noise one (transformer_2): its file keeps diffusers' `transformer.` keys and says so in its header.
     "wan-2.2-a14b": (WanPipeline, 9, "flow_prediction", "flow-match", "transformer.", "wan", {"height": 32, "width": 32, "variant": "2.2-a14b"}),
     "cogvideox": (CogVideoXPipeline, 9, "v_prediction", "ddim", "transformer.", "cogvideox", {"height": 32, "width": 32}),
+    # 5B: 3D rotary position embeddings; 1.5: rotary, and 2-frame patches (9 frames = 3 latent frames, padded to 4).
+    "cogvideox-5b": (CogVideoXPipeline, 9, "v_prediction", "ddim", "transformer.", "cogvideox", {"height": 32, "width": 32, "variant": "5b"}),
+    "cogvideox-1.5": (CogVideoXPipeline, 9, "v_prediction", "ddim", "transformer.", "cogvideox", {"height": 32, "width": 32, "variant": "1.5"}),
     "animatediff": (AnimateDiffPipeline, 8, "epsilon", "ddim", "unet.", "animatediff", {"height": 32, "width": 32}),
 }
 

@@ -48,11 +48,14 @@ export const WanTinyOptions = WanTinyFields.refine((options) => options.expert =
 });
 
 /**
- * Options of a tiny CogVideoX model (the 2B layout, random weights). Its VAE compresses time 4x after
- * the first frame and space 8x, and the transformer patches 2x2: frames are 4k + 1 and sizes multiples
- * of 16 (the real model: 49 frames at 480x720).
+ * Options of a tiny CogVideoX model (random weights). Its VAE compresses time 4x after the first frame
+ * and space 8x, and the transformer patches 2x2: frames are 4k + 1 and sizes multiples of 16 (the real
+ * model: 49 frames at 480x720). `variant`: "2b" (learned position embeddings), "5b" (3D rotary
+ * embeddings), "1.5" (rotary, and 2-frame temporal patches: an odd latent frame count is padded at the
+ * front, as the stock pipeline does).
  */
 export const CogVideoXTinyOptions = WanTinyFields.omit({ variant: true, expert: true }).extend({
+  variant: z.enum(["2b", "5b", "1.5"]).default("2b"),
   frames: z
     .number()
     .int()
