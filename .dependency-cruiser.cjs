@@ -1,12 +1,12 @@
 // The TypeScript layer rules (docs/architecture.md), checked by `npm run lint:layers` in `npm test`.
 // Bottom to top: specs -> errors -> protocol -> transport -> domain (model, reward, scheduler,
-// trainer, run, world, compare) -> python (escape hatch) -> bridge.ts, index.ts -> cli. A layer imports only below it.
+// trainer, run, world, compare, report) -> python (escape hatch) -> bridge.ts, index.ts -> cli. A layer imports only below it.
 const layer = {
   specs: "^src/specs/",
   errors: "^src/errors\\.ts$",
   protocol: "^src/protocol/",
   transport: "^src/transport/",
-  domain: "^src/(model|reward|scheduler|trainer|run|world|compare)/",
+  domain: "^src/(model|reward|scheduler|trainer|run|world|compare|report)/",
   python: "^src/python/",
   facade: "^src/(bridge|index)\\.ts$",
   cli: "^src/cli/",

@@ -3,6 +3,10 @@
 import { PythonBridge } from "./python/python-bridge.js";
 import { BridgeClient, type BridgeOptions } from "./transport/bridge-client.js";
 
+/**
+ * The user's handle on one Python bridge process: start it with `Bridge.start()`, hand it to
+ * `Model`, `Reward` and trainers, and close it (or `await using`) when done.
+ */
 export class Bridge extends BridgeClient {
   private pythonBridge: PythonBridge | undefined;
 

@@ -2,6 +2,7 @@
 import type { z } from "zod";
 import type { ConfigIssue, ErrorEnvelope } from "./specs/envelope.js";
 
+/** The base class of the SDK's own errors (ConfigError, PythonError, BridgeClosedError, AbortError, ...). */
 export class VaderError extends Error {
   override name = "VaderError";
 }
@@ -21,6 +22,7 @@ export class ConfigError extends VaderError {
     super(`Invalid ${subject}:\n${issues.map((issue) => `  - ${issue}`).join("\n")}`, options);
   }
 
+  /** A ConfigError with one issue per zod issue, each naming its field. */
   static fromZod(subject: string, error: z.ZodError): ConfigError {
     return new ConfigError(subject, error.issues.map(describeIssue));
   }

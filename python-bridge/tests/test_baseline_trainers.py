@@ -11,7 +11,7 @@ from support import QUICK_BASELINES, quick_baseline, tiny_model
 from vader_bridge.protocol import ConfigInvalid
 from vader_bridge.registry import lookup
 
-CORE_METRICS = {"step", "seconds", "cpuSeconds", "lr", "loss", "gradNorm", "peakMemoryBytes", "rewardQueries", "reward", "details"}
+CORE_METRICS = {"step", "seconds", "cpuSeconds", "lr", "loss", "gradNorm", "peakMemoryBytes", "rewardQueries", "reward", "rewardTerms", "details"}
 BASELINES = sorted(QUICK_BASELINES)
 
 

@@ -13,7 +13,7 @@ from vader_bridge.protocol import ConfigInvalid
 from vader_bridge.registry import lookup
 from vader_bridge.trainers import VaderTrainer
 
-CORE_METRICS = {"step", "seconds", "cpuSeconds", "lr", "loss", "gradNorm", "peakMemoryBytes", "rewardQueries", "reward", "details"}
+CORE_METRICS = {"step", "seconds", "cpuSeconds", "lr", "loss", "gradNorm", "peakMemoryBytes", "rewardQueries", "reward", "rewardTerms", "details"}
 
 # The CLI's default job (src/cli/train-job.ts DEFAULT_TRAIN_JOB): the rest are zod defaults.
 DEFAULT_VADER_JOB: dict = {

@@ -31,7 +31,7 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 import msgpack
 import zmq
 
-from . import protocol
+from . import distributed, protocol
 from .call import Call, Handler
 from .control import CancelRegistry, ControlChannel
 from .handles import UnknownHandleError
@@ -149,7 +149,10 @@ class BridgeServer:
             call.raise_if_cancelled("before it started")
             if self.check_params is not None:
                 params = self.check_params(method, params)
+            distributed.share_call(method, params)  # a data-parallel run's followers run it too
             result = handler(params, call)
+        except distributed.GroupFailed as error:  # no answer: the launcher's report of the failed rank is the answer
+            distributed.exit_after_failure(error, log)
         except Cancelled as error:
             self.reply_error(identity, request_id, ErrorCode.CANCELLED, error)
         except (BadRequest, FrameError) as error:
@@ -171,6 +174,18 @@ class BridgeServer:
                 self.reply_error(identity, request_id, ErrorCode.PYTHON_EXCEPTION, error)
         finally:
             self.cancels.forget(request_id)
+
+    def follow(self) -> None:
+        """A data-parallel follower's loop: the leader's calls, through the same handlers, answered to nobody."""
+        while self.running:
+            try:
+                method, params = distributed.next_call()
+                call = Call(lambda identity, header: None, self.cancels, b"", 0, method)
+                self.methods[method](params, call)
+            except distributed.GroupFailed as error:
+                distributed.exit_after_failure(error, log)
+            except BaseException as error:  # the leader meets the same error and reports it
+                log(f"{method} failed here as on the leader: {type(error).__name__}: {error}")
 
     def bind(self, endpoint: str) -> None:
         self.socket = zmq.Context.instance().socket(zmq.ROUTER)
@@ -243,16 +258,13 @@ def _exit_when_reparented(parent: int) -> None:
 
 def main() -> None:
     endpoint = os.environ.get("VADER_BRIDGE_ENDPOINT")
-    if not endpoint:
+    # Under torchrun (docs/distributed.md) only the local rank 0 of TypeScript's node leads; the others follow.
+    follows = distributed.launched_by_torchrun() and (not endpoint or os.environ.get("LOCAL_RANK", "0") != "0")
+    if not endpoint and not follows:
         sys.exit("VADER_BRIDGE_ENDPOINT is not set: the bridge is started by the TypeScript SDK (Bridge.start())")
-    key_line = _read_key_line(0)
-    try:
-        key = bytes.fromhex(key_line.decode("ascii"))
-    except ValueError:
-        key = b""
-    if len(key) < 16:
-        sys.exit("the first line on stdin must be the hex session key (at least 16 bytes)")
-    threading.Thread(target=_exit_when_parent_goes, args=(0,), daemon=True, name="parent-watch").start()
+    key = b"" if follows else _read_session_key()
+    if not follows:  # followers leave stdin alone: the key on it is the leader's
+        threading.Thread(target=_exit_when_parent_goes, args=(0,), daemon=True, name="parent-watch").start()
     threading.Thread(target=_exit_when_reparented, args=(os.getppid(),), daemon=True, name="reparent-watch").start()
     # Ctrl-C in a terminal reaches the whole process group; the owner decides what it means.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -271,6 +283,15 @@ def main() -> None:
         torch.set_num_threads(int(threads))
 
     load_plugins()
+    group = distributed.start(wants_to_lead=not follows)
+    if group is not None:
+        log(f"rank {group.rank} of {group.world_size} ({group.backend}), {'leading' if group.is_leader else f'following rank {group.leader}'}")
+    if follows:
+        server = BridgeServer(key=key, methods={})
+        server.methods.update(build_methods(stop=server.stop))
+        server.follow()
+        distributed.stop()
+        return
     server = BridgeServer(key=key, methods={}, check_params=checked_params, shared_memory=SharedMemory.from_environment())
     server.methods.update(build_methods(stop=server.stop))
     server.bind(endpoint)
@@ -280,6 +301,18 @@ def main() -> None:
     print(f"{READY_PREFIX} {endpoint}", flush=True)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nobody reads stdout after READY
     server.run()
+    distributed.stop()
+
+
+def _read_session_key() -> bytes:
+    key_line = _read_key_line(0)
+    try:
+        key = bytes.fromhex(key_line.decode("ascii"))
+    except ValueError:
+        key = b""
+    if len(key) < 16:
+        sys.exit("the first line on stdin must be the hex session key (at least 16 bytes)")
+    return key
 
 
 if __name__ == "__main__":

@@ -1,10 +1,10 @@
 // `vader compare`: VADER, DDPO, Diffusion-DPO and GRPO from the same base on the same reward and
 // budget of reward queries; writes results.json, table.md, curves.png and every run directory.
 import { writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { Bridge } from "../bridge.js";
-import { compare } from "../compare/compare.js";
+import { compare, runStepLine } from "../compare/compare.js";
 import { plotComparison, plotFinalBySize, type SizedComparison } from "../compare/plot.js";
 import { loadComparisonResults } from "../compare/saved-results.js";
 import { comparisonTable } from "../compare/table.js";
@@ -13,6 +13,7 @@ import { Reward } from "../reward/reward.js";
 import type { CompareConfigInput } from "../specs/compare-config.js";
 import type { ComparisonResults } from "../specs/comparison-results.js";
 import type { RewardSpec } from "../specs/reward-spec.js";
+import type { StepMetrics } from "../specs/metrics.js";
 import { TRAINING_METHODS, TrainingMethodName, type TrainingMethod } from "../specs/trainers/methods.js";
 import { sharedTaskFields } from "../trainer/by-method.js";
 import type { BridgeClient } from "../transport/bridge-client.js";
@@ -21,6 +22,7 @@ import { WORLD_BASE_DIRECTORY, WORLD_SAMPLING } from "../world/world-defaults.js
 import { stopOnCtrlC } from "./ctrl-c.js";
 import { existingFolder, MODEL_FOLDER, readJsonFile, writableFolder } from "./inputs.js";
 import { openJobModel } from "./job-model.js";
+import { createOutput, outputOf, withOutputFlags, withSpinner, type Output, type Printer, type Progress } from "./output.js";
 import { JobModel, TINY_TRAIN_JOB, WORLD_TASKS, type WorldTask } from "../world/train-job.js";
 
 export interface CompareArguments {
@@ -43,6 +45,10 @@ export interface CompareArguments {
   resume?: string;
   /** Comparison folders to redraw from their results.json (table.md, curves.png; figure7.png across several into --out), training nothing. */
   plot?: string[];
+  /** Folder for TensorBoard logs: each run in <folder>/<run name> (with several comparisons, <folder>/<comparison>/<run name>). */
+  tensorboard?: string;
+  json?: boolean;
+  quiet?: boolean;
 }
 
 export const CAPTION_SETS = ["all", "task"] as const;
@@ -173,24 +179,52 @@ async function compareOne(
   task: { reward: WorldTask; size: number | undefined },
   out: string,
   signal: AbortSignal,
-  print: (line: string) => void,
+  output: Output,
+  tensorboard: string | undefined,
 ): Promise<SizedComparison | undefined> {
+  const print = (line: string) => output.line(line);
   const job = await resolveCompareJob({ ...argv, reward: task.reward, ...(task.size !== undefined ? { size: task.size } : {}) }, bridge);
-  await using model = await openJobModel(bridge, job.model);
+  await using model = await withSpinner(output, "loading model", () => openJobModel(bridge, job.model));
   print(`comparison in ${out}: reward ${Reward.from(job.reward)}, model ${model.info.family} at ${model.info.width}x${model.info.height} on ${model.info.device}`);
+  output.event("comparison", { out, reward: Reward.from(job.reward).toString(), family: model.info.family, width: model.info.width, height: model.info.height, device: model.info.device });
+  // A bar per run on a terminal (a line per step elsewhere), and a step event per step with --json.
+  let running: { name: string; progress: Progress } | undefined;
+  const onStep = (name: string, metrics: StepMetrics, steps: number) => {
+    if (running?.name !== name) {
+      running?.progress.stop();
+      running = { name, progress: output.progress(name, steps, { start: metrics.step - 1 }) };
+      output.event("run-directory", { path: join(out, "runs", name), run: name });
+    }
+    running.progress.update(metrics.step, { line: runStepLine(name, metrics, steps), status: `reward ${metrics.reward.mean.toFixed(4)}, ${metrics.rewardQueries} queries` });
+    output.event("step", { run: name, ...metrics, totalSteps: steps });
+  };
   let results: ComparisonResults;
   try {
-    results = await compare(model, Reward.from(job.reward), { ...job.comparison, out, onProgress: print, runRecord: { model: job.model }, signal, resume: argv.resume !== undefined });
+    results = await compare(model, Reward.from(job.reward), {
+      ...job.comparison,
+      out,
+      onProgress: print,
+      onStep,
+      runRecord: { model: job.model },
+      signal,
+      resume: argv.resume !== undefined,
+      ...(tensorboard ? { tensorboardDirectory: tensorboard } : {}),
+    });
   } catch (error) {
+    running?.progress.stop();
     if (!(error instanceof AbortError)) throw error;
-    print(`stopped: the finished runs and the one in progress are in ${join(out, "runs")}; no results.json was written; continue with --resume ${out}`);
+    output.warn(`stopped: the finished runs and the one in progress are in ${join(out, "runs")}; no results.json was written; continue with --resume ${out}`);
+    output.event("stopped", { out });
     return undefined;
   }
-  print("");
-  print(comparisonTable(results));
-  print(`results: ${join(out, "results.json")}`);
-  print(`table: ${join(out, results.files.table)}`);
-  print(`plot: ${join(out, results.files.plot)}`);
+  running?.progress.stop();
+  output.result("");
+  output.result(comparisonTable(results));
+  output.result(`results: ${join(out, "results.json")}`);
+  output.result(`table: ${join(out, results.files.table)}`);
+  output.result(`plot: ${join(out, results.files.plot)}`);
+  output.result(`report: ${join(out, "report.html")}`);
+  output.event("comparison-done", { out, results: join(out, "results.json"), table: join(out, results.files.table), plot: join(out, results.files.plot), report: join(out, "report.html") });
   return { size: model.info.width, results };
 }
 
@@ -201,7 +235,9 @@ async function compareOne(
  * reward by frame size). Resolves to the finished comparisons; Ctrl-C stops after the current step
  * (exit code 130).
  */
-export async function compareCommandLine(argv: CompareArguments, print: (line: string) => void = console.log): Promise<ComparisonResults[]> {
+export async function compareCommandLine(argv: CompareArguments, printer: Printer = console.log): Promise<ComparisonResults[]> {
+  const output = outputOf(printer);
+  const print = (line: string) => output.result(line);
   if (argv.plot !== undefined) return redraw(argv.plot, argv.out, print);
   if (argv.resume !== undefined && argv.out !== undefined && resolve(argv.out) !== resolve(argv.resume)) {
     throw new ConfigError("--resume", [`names ${argv.resume} but --out names ${argv.out}; give one folder (--resume continues the comparison in it)`]);
@@ -211,14 +247,16 @@ export async function compareCommandLine(argv: CompareArguments, print: (line: s
   const out = writableFolder(argv.resume !== undefined ? "--resume" : "--out", argv.resume ?? argv.out ?? defaultOut());
   const rewards = argv.tiny ? (["digit"] as WorldTask[]) : parseRewards(argv.reward);
   const sizes = parseSizes(argv.sizes);
+  const tensorboard = argv.tensorboard !== undefined ? writableFolder("--tensorboard", argv.tensorboard) : undefined;
   await using bridge = await Bridge.start();
-  const ctrlC = stopOnCtrlC(bridge, print, "stopping after the current step (its metrics and LoRA are saved)");
+  const ctrlC = stopOnCtrlC(bridge, (line) => output.warn(line), "stopping after the current step (its metrics and LoRA are saved)");
   const finished: SizedComparison[] = [];
   try {
     for (const reward of rewards) {
       for (const size of sizes) {
         const folder = rewards.length * sizes.length === 1 ? out : join(out, size === undefined ? reward : `${reward}-${size}px`);
-        const comparison = await compareOne(bridge, argv, { reward, size }, folder, ctrlC.signal, print);
+        const board = tensorboard && folder !== out ? join(tensorboard, relative(out, folder)) : tensorboard;
+        const comparison = await compareOne(bridge, argv, { reward, size }, folder, ctrlC.signal, output, board);
         if (!comparison) {
           process.exitCode = 130;
           return finished.map((entry) => entry.results);
@@ -237,6 +275,7 @@ export async function compareCommandLine(argv: CompareArguments, print: (line: s
     }
   }
   if (sizes.length > 1) print(`figure 4 (final reward by frame size): ${await plotFinalBySize(bridge, finished, join(out, "figure4.png"))}`);
+  output.event("done", { out, comparisons: finished.length, ...(tensorboard ? { tensorboard } : {}) });
   return finished.map((entry) => entry.results);
 }
 
@@ -266,7 +305,7 @@ export const compareCommand: CommandModule<object, CompareArguments> = {
   command: "compare",
   describe: "VADER, DDPO, Diffusion-DPO and GRPO from the same base on the same reward and budget of reward queries; results.json, table.md, curves.png",
   builder: (yargs: Argv) =>
-    yargs
+    withOutputFlags(yargs)
       .option("reward", { type: "string", describe: `digit-world task(s), comma-separated: ${Object.keys(WORLD_TASKS).join(", ")}; several also draw figure7.png (default: digit)` })
       .option("sizes", { type: "string", describe: "generated frame sizes in pixels, comma-separated (e.g. 32,64); several also draw figure4.png (default: the model's own)" })
       .option("methods", { type: "string", describe: `comma-separated methods (default: ${TRAINING_METHODS.join(",")})` })
@@ -280,8 +319,9 @@ export const compareCommand: CommandModule<object, CompareArguments> = {
       .option("eval-samples", { type: "number", describe: "final videos per prompt, for base and every run (default 2)" })
       .option("captions", { type: "string", describe: "all: every world caption (default); task: only the task's own captions, where the base is weak (digit 5)" })
       .option("resume", { type: "string", describe: "continue the comparison in this folder: finished runs are read back, the one in progress starts over" })
+      .option("tensorboard", { type: "string", describe: "also write TensorBoard event files: each run's scalars per step and final samples in DIR/<run>" })
       .option("plot", { type: "string", array: true, describe: "redraw table.md and curves.png of these comparison folders from their results.json (and figure7.png across several), training nothing" }) as unknown as Argv<CompareArguments>,
   handler: async (argv: ArgumentsCamelCase<CompareArguments>) => {
-    await compareCommandLine(argv);
+    await compareCommandLine(argv, createOutput(argv));
   },
 };

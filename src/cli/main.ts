@@ -5,6 +5,7 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { BridgeStartError, ConfigError, PythonError } from "../errors.js";
+import { ERROR_CODES } from "../protocol/error-codes.js";
 import { compareCommand } from "./compare.js";
 import { doctorCommand } from "./doctor.js";
 import { evalCommand } from "./eval.js";
@@ -26,6 +27,7 @@ try {
     .command(compareCommand)
     .command(scoreCommand)
     .command(exportLoraCommand)
+    .command((await import("./report.js")).reportCommand)
     .command(doctorCommand)
     .option("debug", { type: "boolean", describe: "print stack traces and Python tracebacks on errors" })
     .demandCommand(1, "Name a command: train, sample, eval, compare, score, export-lora or doctor")
@@ -44,6 +46,10 @@ try {
   } else if (error instanceof BridgeStartError) {
     console.error(error.message);
     process.exitCode = EXIT_CODES.bridgeStart;
+  } else if (error instanceof PythonError && error.code === ERROR_CODES.invalidArgument) {
+    // A bad input Python could judge (a missing weight file, an unknown name): its message names it and the fix.
+    console.error(debug ? `${error.message}\n\nPython traceback:\n${error.traceback}` : error.pythonMessage);
+    process.exitCode = EXIT_CODES.badConfig;
   } else if (error instanceof PythonError) {
     console.error(debug ? `${error.message}\n\nPython traceback:\n${error.traceback}` : `${error.message}\n${DEBUG_HINT}`);
     process.exitCode = EXIT_CODES.failure;

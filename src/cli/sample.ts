@@ -8,6 +8,7 @@ import { Scheduler } from "../scheduler/scheduler.js";
 import type { BridgeClient } from "../transport/bridge-client.js";
 import { existingFolder, existingLora, MODEL_FOLDER, readTextFile, writableFolder } from "./inputs.js";
 import { loraAt, openJobModel, promptsFromText } from "./job-model.js";
+import { createOutput, outputOf, sampleWithProgress, withOutputFlags, withSpinner, type Printer } from "./output.js";
 import { DEFAULT_TRAIN_JOB, JobModel, TrainJobConfig } from "../world/train-job.js";
 
 interface SampleArguments {
@@ -27,6 +28,8 @@ interface SampleArguments {
   /** With --prompts or --count > 1: the files' format in the --out folder. */
   format?: "gif" | "mp4" | "npy";
   fps?: number;
+  json?: boolean;
+  quiet?: boolean;
 }
 
 const VIDEO_FORMATS = ["gif", "mp4", "npy"] as const;
@@ -49,7 +52,8 @@ function fileNameFor(prompt: string, index: number, format: string): string {
  * One prompt to one GIF (`--prompt P --out file.gif`), or a prompt list (`--prompts FILE --count N
  * --out DIR`) to N GIFs per prompt in DIR, all in one bridge with one model load. Returns the paths.
  */
-export async function sample(argv: SampleArguments, print: (line: string) => void = console.log): Promise<string[]> {
+export async function sample(argv: SampleArguments, printer: Printer = console.log): Promise<string[]> {
+  const output = outputOf(printer);
   if ((argv.prompt === undefined) === (argv.prompts === undefined)) {
     throw new ConfigError("vader sample", ["give exactly one of --prompt TEXT (one video) or --prompts FILE (a list, with --count and --out DIR)"]);
   }
@@ -70,11 +74,11 @@ export async function sample(argv: SampleArguments, print: (line: string) => voi
   const base = modelFolder ? { directory: modelFolder, device: "auto" as const, precision: "auto" as const } : job.model;
   const sized = JobModel.safeParse({ ...base, ...size });
   if (!sized.success) throw ConfigError.fromZod("model size (--frames, --height, --width)", sized.error);
-  await using model = await openJobModel(bridge, sized.data);
+  await using model = await withSpinner(output, "loading model", () => openJobModel(bridge, sized.data));
   if (loraDirectory) await model.loadLora(loraDirectory);
   // The run's sampler, deterministic unless --eta says otherwise: what the stock pipelines draw for a seed.
   const trained = Scheduler.from(job.trainer.scheduler).withEta(argv.eta ?? 0);
-  const video = await model.sample({
+  const video = await sampleWithProgress(output, model, "sampling", {
     prompts,
     seed: argv.seed,
     scheduler: argv.steps === undefined ? trained : trained.withSteps(argv.steps),
@@ -85,9 +89,11 @@ export async function sample(argv: SampleArguments, print: (line: string) => voi
   for (const [index, prompt] of prompts.entries()) {
     const path = single ? argv.out : join(argv.out, fileNameFor(prompt, index, argv.format ?? "gif"));
     paths.push(await saveVideo(bridge, videoAt(video, index), path, { fps: argv.fps ?? 8 }));
+    output.event("video", { index, prompt, path: paths[paths.length - 1] });
   }
   const [, frames, height, width] = video.shape;
-  print(`wrote ${single ? paths[0] : `${paths.length} videos to ${argv.out}`} (${frames} frames of ${width}x${height}${argv.lora ? `, LoRA from ${argv.lora}` : ""})`);
+  output.result(`wrote ${single ? paths[0] : `${paths.length} videos to ${argv.out}`} (${frames} frames of ${width}x${height}${argv.lora ? `, LoRA from ${argv.lora}` : ""})`);
+  output.event("done", { paths, frames, height, width, ...(argv.lora ? { lora: argv.lora } : {}) });
   return paths;
 }
 
@@ -95,7 +101,7 @@ export const sampleCommand: CommandModule<object, SampleArguments> = {
   command: "sample",
   describe: "Generate videos from a prompt or a prompt list (GIF, H.264 MP4 or lossless .npy)",
   builder: (yargs: Argv) =>
-    yargs
+    withOutputFlags(yargs)
       .option("prompt", { type: "string", describe: "text prompt, e.g. \"digit 7 moving left\"" })
       .option("prompts", { type: "string", describe: "text file of prompts, one per line (then --out is a folder)" })
       .option("count", { type: "number", default: 1, describe: "videos per prompt" })
@@ -112,6 +118,6 @@ export const sampleCommand: CommandModule<object, SampleArguments> = {
       .option("height", { type: "number", describe: "frame height in pixels (default: the model's)" })
       .option("width", { type: "number", describe: "frame width in pixels (default: the model's)" }) as unknown as Argv<SampleArguments>,
   handler: async (argv: ArgumentsCamelCase<SampleArguments>) => {
-    await sample(argv);
+    await sample(argv, createOutput(argv));
   },
 };

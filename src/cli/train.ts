@@ -5,7 +5,9 @@ import { AbortError, ConfigError } from "../errors.js";
 import { Bridge } from "../bridge.js";
 import { videoAt } from "../model/video.js";
 import { Reward } from "../reward/reward.js";
+import { writeRunReport } from "../report/write-report.js";
 import { Run } from "../run/run.js";
+import { addTensorBoardVideo } from "../run/tensorboard.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import type { StepMetrics } from "../specs/metrics.js";
 import { METHOD_LABELS, sharedTaskFields, trainerFor, TRAINING_METHODS, type TrainingMethod } from "../trainer/by-method.js";
@@ -16,9 +18,14 @@ import { formatStep, mean } from "./format.js";
 import { stopOnCtrlC } from "./ctrl-c.js";
 import { checkRewardNames, existingFolder, MODEL_FOLDER, readJsonFile, readTextFile, writableFolder } from "./inputs.js";
 import { openJobModel, promptsFromText } from "./job-model.js";
+import { createOutput, outputOf, sampleWithProgress, withOutputFlags, withSpinner, type Printer } from "./output.js";
 import { TINY_TRAIN_JOB, TrainJobConfig, WORLD_TASKS, worldTrainJob, type TrainJobInput, type WorldTask } from "../world/train-job.js";
 
 export interface TrainArguments {
+  /** Folder for TensorBoard event files: scalars per step, the before/after samples. */
+  tensorboard?: string;
+  json?: boolean;
+  quiet?: boolean;
   method?: TrainingMethod;
   config?: string;
   name?: string;
@@ -33,6 +40,9 @@ export interface TrainArguments {
   evalSamples?: number;
   saveEvery?: number;
   resume?: string;
+  processes?: number;
+  nodes?: number;
+  rendezvous?: string;
 }
 
 type JudgeSummary = ReturnType<typeof summary>;
@@ -58,6 +68,8 @@ export function resolveTrainJob(argv: TrainArguments): TrainJobConfig {
   }
   if (argv.evalSamples !== undefined) merged.evaluation = { ...(merged.evaluation as object), samplesPerPrompt: argv.evalSamples };
   if (argv.saveEvery !== undefined) merged.saveEvery = argv.saveEvery;
+  if (argv.processes !== undefined) merged.processes = argv.processes;
+  if (argv.nodes !== undefined) merged.nodes = argv.nodes;
   const parsed = TrainJobConfig.safeParse(merged);
   if (!parsed.success) throw ConfigError.fromZod(argv.config ? `train job (${argv.config} + flags)` : "train job", parsed.error);
   if ("directory" in parsed.data.model) existingFolder("model.directory", parsed.data.model.directory, MODEL_FOLDER);
@@ -79,15 +91,21 @@ function defaultRunName(method: TrainingMethod): string {
   return `${method}-${new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}`;
 }
 
-export async function train(argv: TrainArguments, print: (line: string) => void = console.log): Promise<string> {
+export async function train(argv: TrainArguments, printer: Printer = console.log): Promise<string> {
+  const output = outputOf(printer);
+  const print = (line: string) => output.line(line);
+  const tensorboard = argv.tensorboard !== undefined ? writableFolder("--tensorboard", argv.tensorboard) : undefined;
   const resuming = argv.resume !== undefined;
   const job = resuming ? recordedTrainJob(argv.resume as string) : resolveTrainJob(argv);
   const runDirectory = resuming ? resolve(argv.resume as string) : resolve(join(writableFolder("--runs-dir", argv.runsDir), argv.name ?? defaultRunName(job.method)));
   print(`${resuming ? "resuming run" : "run directory"}: ${runDirectory}`);
+  output.event("run-directory", { path: runDirectory, resuming });
 
-  await using bridge = await Bridge.start();
+  // Several ranks: torchrun starts them, and this bridge is their leader (docs/distributed.md).
+  await using bridge = await Bridge.start({ processes: job.processes, nodes: job.nodes, ...(argv.rendezvous ? { rendezvous: argv.rendezvous } : {}) });
+  if (job.processes * job.nodes > 1) print(`data-parallel: ${job.processes * job.nodes} ranks (${job.processes} per node x ${job.nodes} nodes), batch ${"batchSize" in job.trainer ? job.trainer.batchSize : "?"} split evenly`);
   print(`bridge: Python ${bridge.info.python}, torch ${bridge.info.versions.torch}, device ${bridge.info.device}`);
-  await using model = await openJobModel(bridge, job.model);
+  await using model = await withSpinner(output, "loading model", () => openJobModel(bridge, job.model));
   const { device, weightsDtype, adapterDtype } = model.info;
   print(`model: ${model.info.family} on ${device}, weights ${weightsDtype}, LoRA ${adapterDtype}`);
   for (const note of model.info.notes) print(`note: ${note}`);
@@ -103,11 +121,13 @@ export async function train(argv: TrainArguments, print: (line: string) => void 
 
   const preview = async (label: string) => {
     const scheduler = Scheduler.from(job.preview.scheduler ?? job.trainer.scheduler);
-    const videos = await model.sample({ prompts: job.preview.prompts, seed: job.preview.seed, scheduler, guidanceScale: job.trainer.guidanceScale });
+    const videos = await sampleWithProgress(output, model, `${label} samples`, { prompts: job.preview.prompts, seed: job.preview.seed, scheduler, guidanceScale: job.trainer.guidanceScale });
     const scores = await reward.score(bridge, videos, job.preview.prompts);
     for (let index = 0; index < job.preview.prompts.length; index++) {
       const path = await run.saveSample(`${label}-${index}`, videoAt(videos, index));
       print(`${label} sample ${index}: reward ${scores[index]?.toFixed(4)}  ${path}`);
+      output.event("sample", { label, index, reward: scores[index], path });
+      if (tensorboard) await addTensorBoardVideo(bridge, tensorboard, `samples/${label}-${index}`, videoAt(videos, index), { step: label === "before" ? 0 : job.steps });
     }
   };
 
@@ -128,7 +148,7 @@ export async function train(argv: TrainArguments, print: (line: string) => void 
   let judgedBefore: JudgeSummary | undefined;
   if (resuming) {
     const { step, warnings } = await trainer.resume(runDirectory);
-    for (const warning of warnings) print(`warning: ${warning}`);
+    for (const warning of warnings) output.warn(`warning: ${warning}`);
     const record = await Run.load(bridge, runDirectory);
     history.push(...record.metrics);
     judgedBefore = record.evaluation?.before as JudgeSummary | undefined;
@@ -143,18 +163,25 @@ export async function train(argv: TrainArguments, print: (line: string) => void 
   }
   const remaining = job.steps - history.length;
   print(`training: ${remaining} steps of ${METHOD_LABELS[job.method]}, reward ${reward}, ${prompts.length} prompts (Ctrl-C stops after the current step and saves)`);
-  const ctrlC = stopOnCtrlC(bridge, print, "stopping after the current step and saving");
-  const fitting = trainer.fit({ prompts, steps: Math.max(remaining, 0), runDirectory, signal: ctrlC.signal, ...(job.saveEvery ? { saveEvery: job.saveEvery } : {}) });
+  const ctrlC = stopOnCtrlC(bridge, (line) => output.warn(line), "stopping after the current step and saving");
+  const fitting = trainer.fit({ prompts, steps: Math.max(remaining, 0), runDirectory, signal: ctrlC.signal, ...(job.saveEvery ? { saveEvery: job.saveEvery } : {}), ...(tensorboard ? { tensorboardDirectory: tensorboard } : {}) });
   let loraPath: string | null = null;
   try {
-    for await (const metrics of fitting) {
-      history.push(metrics);
-      print(formatStep(metrics, job.steps));
+    const steps = output.progress("training", job.steps, { start: history.length });
+    try {
+      for await (const metrics of fitting) {
+        history.push(metrics);
+        steps.update(metrics.step, { line: formatStep(metrics, job.steps), status: `reward ${metrics.reward.mean.toFixed(4)}` });
+        output.event("step", { ...metrics, totalSteps: job.steps });
+      }
+    } finally {
+      steps.stop();
     }
     loraPath = (await fitting.result).loraPath;
   } catch (error) {
     if (!(error instanceof AbortError)) throw error;
-    print(`stopped after step ${history.length} of ${job.steps}: metrics, LoRA and checkpoint of that step are in ${runDirectory}; continue with vader train --resume ${runDirectory}`);
+    output.warn(`stopped after step ${history.length} of ${job.steps}: metrics, LoRA and checkpoint of that step are in ${runDirectory}; continue with vader train --resume ${runDirectory}`);
+    output.event("stopped", { step: history.length, totalSteps: job.steps, runDirectory });
     process.exitCode = 130;
     return runDirectory;
   } finally {
@@ -167,7 +194,7 @@ export async function train(argv: TrainArguments, print: (line: string) => void 
   const window = Math.min(3, history.length);
   const first = mean(history.slice(0, window).map((metrics) => metrics.reward.mean));
   const last = mean(history.slice(-window).map((metrics) => metrics.reward.mean));
-  print(`reward: first ${window} steps ${first.toFixed(4)} -> last ${window} steps ${last.toFixed(4)} (${last >= first ? "+" : ""}${(last - first).toFixed(4)})`);
+  output.result(`reward: first ${window} steps ${first.toFixed(4)} -> last ${window} steps ${last.toFixed(4)} (${last >= first ? "+" : ""}${(last - first).toFixed(4)})`);
   if (judgedBefore && judgedAfter) {
     const percent = (value: number) => `${Math.round(value * 100)}%`;
     const samples = judgedAfter.samples;
@@ -179,8 +206,11 @@ export async function train(argv: TrainArguments, print: (line: string) => void 
     print(`reward ${rewardName} on the judged samples: ${judgedBefore.rewards[rewardName]?.toFixed(4)} -> ${judgedAfter.rewards[rewardName]?.toFixed(4)}`);
     await run.saveEvaluation({ before: judgedBefore, after: judgedAfter });
   }
-  print(`LoRA weights: ${loraPath}`);
-  print(`metrics: ${join(runDirectory, "metrics.jsonl")}`);
+  output.result(`LoRA weights: ${loraPath}`);
+  output.result(`metrics: ${join(runDirectory, "metrics.jsonl")}`);
+  const report = writeRunReport(runDirectory);
+  output.result(`report: ${report}`);
+  output.event("done", { runDirectory, loraPath, metrics: join(runDirectory, "metrics.jsonl"), report, reward: { window, first, last }, ...(judgedAfter ? { judge: { before: judgedBefore, after: judgedAfter } } : {}), ...(tensorboard ? { tensorboard } : {}) });
   return runDirectory;
 }
 
@@ -192,7 +222,7 @@ export const trainCommand: CommandModule<object, TrainArguments> = {
   command: "train",
   describe: "Fine-tune the digit world's base (or --model DIR) with VADER or a baseline, judge it before and after, and write runs/<name>/",
   builder: (yargs: Argv) =>
-    yargs
+    withOutputFlags(yargs)
       .option("method", { choices: TRAINING_METHODS, describe: "the algorithm: vader (reward gradients) or a baseline: ddpo, dpo, grpo (default: vader)" })
       .option("config", { type: "string", describe: "JSON file with job overrides (method, model, reward, trainer: the method's own options, steps, prompts, preview, evaluation)" })
       .option("name", { type: "string", describe: "run name (default: <method>-<timestamp>)" })
@@ -206,9 +236,13 @@ export const trainCommand: CommandModule<object, TrainArguments> = {
       .option("tiny", { type: "boolean", describe: "the random-weight tiny model with a brightness reward (smoke test)" })
       .option("eval-samples", { type: "number", describe: "judged videos per prompt before and after (0 skips the judge)" })
       .option("save-every", { type: "number", describe: "save the LoRA and a full checkpoint every N steps (always at the end and on Ctrl-C)" })
+      .option("processes", { type: "number", describe: "data-parallel ranks on this machine, started by torchrun (docs/distributed.md)" })
+      .option("nodes", { type: "number", describe: "machines in a data-parallel run; the others join the --rendezvous (docs/distributed.md)" })
+      .option("rendezvous", { type: "string", describe: "host:port of the c10d rendezvous that every node joins (needed with --nodes > 1)" })
       .option("resume", { type: "string", describe: "continue the run in this directory from its last good checkpoint, with the job it recorded" })
-      .conflicts("resume", ["config", "name", "steps", "lr", "seed", "reward", "prompts", "model", "tiny", "method", "eval-samples", "save-every"]) as unknown as Argv<TrainArguments>,
+      .option("tensorboard", { type: "string", describe: "also write TensorBoard event files to this folder: reward, its terms, loss, grad-norm, lr, seconds per step; the before/after samples" })
+      .conflicts("resume", ["config", "name", "steps", "lr", "seed", "reward", "prompts", "model", "tiny", "method", "eval-samples", "save-every", "processes", "nodes"]) as unknown as Argv<TrainArguments>,
   handler: async (argv: ArgumentsCamelCase<TrainArguments>) => {
-    await train(argv);
+    await train(argv, createOutput(argv));
   },
 };

@@ -11,7 +11,9 @@ import { ConfigError, VaderError } from "../errors.js";
 import { videoAt } from "../model/video.js";
 import type { Model } from "../model/model.js";
 import type { Reward } from "../reward/reward.js";
+import { writeComparisonReport, writeRunReport } from "../report/write-report.js";
 import { Run } from "../run/run.js";
+import { addTensorBoardVideo } from "../run/tensorboard.js";
 import { CompareConfig, type CompareConfigInput } from "../specs/compare-config.js";
 import { COMPARISON_RESULTS_VERSION, ComparisonResults, ComparisonRun, type SplitScores } from "../specs/comparison-results.js";
 import type { StepMetrics } from "../specs/metrics.js";
@@ -25,11 +27,16 @@ import { queriesToMatch } from "./queries-to-match.js";
 import { chooseLearningRate, summarize } from "./summary.js";
 import { comparisonTable } from "./table.js";
 
+/** A comparison's config (methods, budget, seeds, learning rates, ...) plus where it writes and how it reports. */
 export interface CompareOptions extends CompareConfigInput {
   /** The comparison's folder: results.json, table.md, curves.png and runs/. */
   out: string;
-  /** One line per step and per finished run. */
+  /** One line per step (unless onStep is given) and per finished run. */
   onProgress?: (line: string) => void;
+  /** Each step of each run, in place of onProgress's step line (a CLI draws a bar per run); `runStepLine` makes that line. */
+  onStep?: (run: string, metrics: StepMetrics, steps: number) => void;
+  /** Folder for TensorBoard logs: each run writes its scalars and final samples in <folder>/<run name>. */
+  tensorboardDirectory?: string;
   /** Stops at the next step boundary (the run in progress keeps its metrics and LoRA); compare then rejects with AbortError. */
   signal?: AbortSignal;
   /** More fields for every run's config.json (the CLI records the job's model, so that `vader sample --lora RUN` reopens it). */
@@ -64,8 +71,18 @@ function planOf(method: TrainingMethod, config: CompareConfig): MethodPlan {
   return { method, config: resolved, sweep: config.learningRates[method] ?? learningRateSweep(resolved.lr, config.lrsPerMethod), steps };
 }
 
+/** The progress line of a run's step. */
+export function runStepLine(name: string, metrics: StepMetrics, steps: number): string {
+  return `${name} step ${metrics.step}/${steps}: ${metrics.rewardQueries} queries, reward ${metrics.reward.mean.toFixed(4)}`;
+}
+
+/**
+ * VADER and the baselines side by side on one base model and reward, at the same budget of reward
+ * queries: sweeps each method's learning rate, reruns the chosen one on the other seeds, scores
+ * final samples with the reward and the judge, and writes results.json, table.md and curves.png to `out`.
+ */
 export async function compare(model: Model, reward: Reward, options: CompareOptions): Promise<ComparisonResults> {
-  const { out, onProgress = () => undefined, signal, runRecord = {}, resume = false, ...input } = options;
+  const { out, onProgress = () => undefined, onStep, tensorboardDirectory, signal, runRecord = {}, resume = false, ...input } = options;
   const parsed = CompareConfig.safeParse(input);
   if (!parsed.success) throw ConfigError.fromZod("comparison config", parsed.error);
   const config = parsed.data;
@@ -76,12 +93,16 @@ export async function compare(model: Model, reward: Reward, options: CompareOpti
   const { base: fingerprint } = await model.fingerprint();
   const validationSampling = { ...config.evaluation, ...config.validation };
 
-  const scoreSplits = async (save?: Run): Promise<SplitScores> => {
+  const scoreSplits = async (save?: Run, board?: { directory: string; step: number }): Promise<SplitScores> => {
     const train = await scoreSamples(model, reward, config.trainPrompts, config.evaluation);
     const test = config.testPrompts.length > 0 ? await scoreSamples(model, reward, config.testPrompts, config.evaluation) : null;
     if (save) {
       await save.saveSample("final-train-0", videoAt(train.videos, 0));
       if (test) await save.saveSample("final-test-0", videoAt(test.videos, 0));
+    }
+    if (board) {
+      await addTensorBoardVideo(bridge, board.directory, "samples/final-train-0", videoAt(train.videos, 0), { step: board.step });
+      if (test) await addTensorBoardVideo(bridge, board.directory, "samples/final-test-0", videoAt(test.videos, 0), { step: board.step });
     }
     return { train: train.score, test: test?.score ?? null };
   };
@@ -113,14 +134,16 @@ export async function compare(model: Model, reward: Reward, options: CompareOpti
       comparison: directory,
     });
     const history: StepMetrics[] = [];
-    const fitting = trainer.fit({ prompts: config.trainPrompts, steps: plan.steps, runDirectory, ...(signal ? { signal } : {}) });
+    const board = tensorboardDirectory ? join(resolve(tensorboardDirectory), name) : undefined;
+    const fitting = trainer.fit({ prompts: config.trainPrompts, steps: plan.steps, runDirectory, ...(signal ? { signal } : {}), ...(board ? { tensorboardDirectory: board } : {}) });
     for await (const metrics of fitting) {
       history.push(metrics);
-      onProgress(`${name} step ${metrics.step}/${plan.steps}: ${metrics.rewardQueries} queries, reward ${metrics.reward.mean.toFixed(4)}`);
+      if (onStep) onStep(name, metrics, plan.steps);
+      else onProgress(runStepLine(name, metrics, plan.steps));
     }
     await fitting.result;
     await model.setAdapter(adapter);
-    const final = await scoreSplits(run);
+    const final = await scoreSplits(run, board ? { directory: board, step: history.length } : undefined);
     const validation = (await scoreSamples(model, reward, config.trainPrompts, validationSampling)).score;
     await run.saveEvaluation({ final, validation });
     const last = history[history.length - 1];
@@ -139,6 +162,7 @@ export async function compare(model: Model, reward: Reward, options: CompareOpti
       peakMemoryBytes: Math.max(0, ...history.map((metrics) => metrics.peakMemoryBytes)),
     } satisfies ComparisonRun);
     writeFileSync(finished, `${JSON.stringify(record, null, 2)}\n`);
+    writeRunReport(runDirectory);
     onProgress(
       `${name}: final train reward ${final.train.reward.toFixed(4)}${final.test ? `, test reward ${final.test.reward.toFixed(4)}` : ""}, validation reward ${validation.reward.toFixed(4)}`,
     );
@@ -184,5 +208,6 @@ export async function compare(model: Model, reward: Reward, options: CompareOpti
   writeFileSync(join(directory, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(directory, results.files.table), comparisonTable(results));
   await plotComparison(bridge, results, join(directory, results.files.plot));
+  writeComparisonReport(directory);
   return results;
 }

@@ -25,6 +25,11 @@ function smoothedMeanCurve(runs: ComparisonRun[]): SmoothedCurve {
   return { rewardQueries: first.curve.slice(0, steps).map((point) => point.rewardQueries), reward: trailingMean(mean, window), firstFullWindow: window - 1 };
 }
 
+/**
+ * The reward queries each method needed to reach the reference method's final training reward
+ * (the paper's Figure 7 reading), from smoothed seed-mean curves at each chosen learning rate;
+ * null for a method that never reached it, and null overall without the reference's curve.
+ */
 export function queriesToMatch(runs: ComparisonRun[], summary: MethodSummary[], reference: TrainingMethod = "vader"): QueriesToMatch | null {
   const curveOf = (method: TrainingMethod) => {
     const chosen = summary.find((entry) => entry.method === method);

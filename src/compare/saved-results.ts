@@ -20,6 +20,7 @@ export function resummarize(results: ComparisonResults): ComparisonResults {
   return ComparisonResults.parse({ ...results, summary, queriesToMatch: results.methods.includes("vader") ? queriesToMatch(results.runs, summary) : null });
 }
 
+/** Reads a results.json of any version as the current schema, with its summary derived again; throws ConfigError if it cannot. */
 export function loadComparisonResults(path: string): ComparisonResults {
   let parsed: Json;
   try {

@@ -62,6 +62,7 @@ function efficiency(results: ComparisonResults): string[] {
   ];
 }
 
+/** The comparison as Markdown in the layout of the paper's Table 1 (what table.md holds), with notes on how it was measured. */
 export function comparisonTable(results: ComparisonResults): string {
   const header = [
     "| Method | lr | Seeds | Train reward | Train judge: digit | Train judge: direction | Test reward | Test judge: digit | Test judge: direction | Reward queries | CPU s | |",

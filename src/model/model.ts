@@ -10,6 +10,7 @@ import { eventsNamed } from "../transport/stream-events.js";
 import type { Tensor } from "../specs/tensor.js";
 
 const Placement = z.strictObject(PlacementOptions);
+/** Where a model runs: `device` ("auto", "cpu", "cuda" or "cuda:N") and `precision` ("auto", "fp32", "fp16", "bf16"). */
 export type PlacementInput = z.input<typeof Placement>;
 const LoadOptions = z.strictObject({ ...PlacementOptions, ...GeneratedSize, ...ExpertOption });
 /** Where a loaded model runs, optionally the video size to generate instead of the folder's own, and (Wan 2.2 A14B) the expert LoRA trains. */
@@ -17,6 +18,7 @@ export type LoadOptionsInput = z.input<typeof LoadOptions>;
 type Families = typeof IMPLEMENTATIONS.model;
 /** A tiny model's options: its family (default "text-to-video"), that family's own options, and where it runs. */
 export type TinyModelOptionsInput = { family?: keyof Families } & z.input<Families[keyof Families]> & PlacementInput;
+/** Options of `sample` and `sampleStream`: prompts, seed, guidance scale, batch size and a `Scheduler`. */
 export type SampleOptionsInput = Omit<z.input<typeof SampleOptions>, "scheduler"> & { scheduler?: Scheduler };
 
 /** The LoRA adapter that `loadLora` fills and trainers train unless told otherwise. */
@@ -59,6 +61,10 @@ export class Model extends RemoteHandle {
     this.current = info;
   }
 
+  /**
+   * Writes the base weights to a folder that `Model.load` reads back. A model that carries LoRA
+   * adapters is refused: save the base before adding them, and each adapter with `saveLora`.
+   */
   async save(directory: string): Promise<void> {
     this.assertLive();
     await this.bridge.call("model.save", { handle: this.handle, directory });

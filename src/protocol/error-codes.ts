@@ -8,4 +8,5 @@ export const ERROR_CODES = {
   protocolMismatch: "PROTOCOL_MISMATCH",
   cancelled: "CANCELLED",
 } as const;
+/** One of the codes in `ERROR_CODES`. */
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

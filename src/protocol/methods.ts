@@ -24,6 +24,7 @@ function figureParams<Shape extends z.ZodRawShape>(panel: Shape) {
   });
 }
 
+/** The bridge's answer to the handshake: protocol version, pid, Python and package versions, device and default placement. */
 export const BridgeInfo = z.strictObject({
   protocolVersion: z.number().int(),
   pid: z.number().int(),
@@ -202,6 +203,17 @@ export const METHODS = {
       fps: z.number().int().min(1).max(60).default(8),
     }),
     result: z.strictObject({ path: z.string() }),
+  },
+  /** Writes one video (uint8 [frames, height, width, 3]) into a TensorBoard log as an animated GIF under `tag`, at x = `step`. */
+  "tensorboard.addVideo": {
+    params: z.strictObject({
+      directory: z.string().min(1),
+      tag: z.string().min(1),
+      step: z.number().int().nonnegative(),
+      video: TensorValue,
+      fps: z.number().int().min(1).max(60).default(8),
+    }),
+    result: z.strictObject({ directory: z.string() }),
   },
   /** Reads a run directory back: config, metrics, LoRA folder, samples. */
   "run.load": { params: z.strictObject({ directory: z.string().min(1) }), result: RunRecord },

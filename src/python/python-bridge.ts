@@ -7,6 +7,7 @@ import type { RemoteHandle } from "../transport/remote-handle.js";
 import { HeldObject } from "./held-object.js";
 import { heldProxy, isPythonProxy, pendingProxy, type ProxyHost, type PythonProxy } from "./python-proxy.js";
 
+/** What `bridge.python.stats()` reports about the Python objects this program holds. */
 export interface PythonStats {
   /** Objects the bridge's Python object table holds for this program. */
   live: number;
@@ -16,6 +17,7 @@ export interface PythonStats {
   alive: string[];
 }
 
+/** The Python escape hatch (`bridge.python`): proxies to modules and objects in the bridge's own process. */
 export class PythonBridge implements ProxyHost {
   /** Releases the ids of held objects that no proxy reaches any more: a safety net, not the plan. */
   private readonly forgotten = new FinalizationRegistry<string>((id) => this.releaseLater(id));

@@ -21,11 +21,13 @@ import { REFERENCE_KEY, decodeResult, isPlainObject, resolveArgument, resolveArg
 /** What a value from Python is in TypeScript: plain data, a Buffer, or a PythonProxy (dynamic, so `any`). */
 export type PythonValue = any;
 
+/** Options of a proxy's `$call`. */
 export interface PythonCallOptions {
   /** Answer with a proxy even when the result is plain (a list or dict to mutate in Python). */
   reference?: boolean;
 }
 
+/** Options of a proxy's `$iterate`. */
 export interface IterateOptions {
   /** Items fetched per round trip (1 to 1024, default 32). Python's iterator runs this far ahead. */
   batch?: number;
@@ -98,6 +100,7 @@ const DEFAULT_BATCH = 32;
 /** Names that JavaScript machinery (Promise resolution, JSON, test matchers) probes on any object. */
 const RESERVED_NAMES = new Set(["constructor", "toJSON", "toString", "valueOf", "asymmetricMatch", "nodeType", "inspect"]);
 
+/** Whether a value is a proxy made by the escape hatch (plain values from Python are not). */
 export function isPythonProxy(value: unknown): value is PythonProxy {
   return typeof value === "function" && chains.has(value);
 }

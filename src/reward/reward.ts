@@ -18,6 +18,7 @@ export interface RewardTerm {
 export class Reward {
   private constructor(readonly spec: RewardSpec) {}
 
+  /** A reward from its spec (the JSON that `toJSON` gives); throws ConfigError if the spec is invalid. */
   static from(spec: unknown): Reward {
     const parsed = RewardSpecSchema.safeParse(spec);
     if (!parsed.success) throw ConfigError.fromZod("reward spec", parsed.error);
@@ -35,15 +36,18 @@ export class Reward {
     return Reward.from({ kind: "named", name, options: parsed ? parsed.data : options });
   }
 
+  /** This reward multiplied by `factor`. */
   times(factor: number): Reward {
     return Reward.from({ kind: "scaled", factor, reward: this.spec });
   }
 
+  /** The sum of this reward and `other`; sums are kept flat, one term per reward. */
   plus(other: Reward): Reward {
     const terms = (reward: RewardSpec) => (reward.kind === "sum" ? reward.terms : [reward]);
     return Reward.from({ kind: "sum", terms: [...terms(this.spec), ...terms(other.spec)] });
   }
 
+  /** This reward minus `other` (`other` enters the sum with factor -1). */
   minus(other: Reward): Reward {
     return this.plus(other.times(-1));
   }
@@ -97,10 +101,12 @@ export class Reward {
     return { total, terms };
   }
 
+  /** The reward's spec: plain data that `Reward.from` accepts. */
   toJSON(): RewardSpec {
     return this.spec;
   }
 
+  /** A readable formula, e.g. `0.5 * aesthetic + brightness`. */
   toString(): string {
     return describe(this.spec);
   }

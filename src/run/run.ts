@@ -5,6 +5,7 @@ import type { Tensor } from "../specs/tensor.js";
 import type { RunRecord } from "../specs/run-record.js";
 import type { BridgeClient } from "../transport/bridge-client.js";
 
+/** A run directory: config.json, metrics, LoRA, checkpoints, samples and evaluation, written and read by the bridge. */
 export class Run {
   private constructor(
     readonly bridge: BridgeClient,

@@ -5,6 +5,7 @@ import { SchedulerConfig, type SchedulerConfigInput } from "../specs/scheduler-c
 export class Scheduler {
   private constructor(readonly config: SchedulerConfig) {}
 
+  /** A scheduler from its config (the JSON that `toJSON` gives); throws ConfigError if it is invalid. */
   static from(input: SchedulerConfigInput): Scheduler {
     const parsed = SchedulerConfig.safeParse(input);
     if (!parsed.success) throw ConfigError.fromZod("scheduler config", parsed.error);
@@ -34,14 +35,17 @@ export class Scheduler {
     return Scheduler.from({ name, ...settings });
   }
 
+  /** The same scheduler with `steps` denoising steps. */
   withSteps(steps: number): Scheduler {
     return Scheduler.from({ ...this.config, steps });
   }
 
+  /** The same scheduler with stochasticity `eta`. */
   withEta(eta: number): Scheduler {
     return Scheduler.from({ ...this.config, eta });
   }
 
+  /** The scheduler's config: plain data that `Scheduler.from` accepts. */
   toJSON(): SchedulerConfig {
     return this.config;
   }

@@ -6,6 +6,7 @@ import { SchedulerConfig } from "./scheduler-config.js";
 import { TRAINING_METHODS, TrainingMethodName as MethodName, type TrainingMethod } from "./trainers/methods.js";
 const LearningRate = between(1e-8, 1, " (learning rate)");
 
+/** What a comparison runs: methods, budget of reward queries, seeds, learning-rate sweeps, prompts and final scoring (docs/compare.md). */
 export const CompareConfig = z
   .strictObject({
     /** The methods to run, each from the same base, reward, prompts, seeds and budget. */
@@ -62,4 +63,5 @@ export const CompareConfig = z
     }
   });
 export type CompareConfig = z.output<typeof CompareConfig>;
+/** A comparison's config as written (`compare()` options, a `vader compare` config file), defaults not yet filled in. */
 export type CompareConfigInput = z.input<typeof CompareConfig>;

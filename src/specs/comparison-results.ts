@@ -116,6 +116,7 @@ export const QueriesToMatch = z.strictObject({
 });
 export type QueriesToMatch = z.output<typeof QueriesToMatch>;
 
+/** A comparison's results.json: what ran, every run's curve and scores, and each method's summary (docs/compare.md). */
 export const ComparisonResults = z.strictObject({
   version: z.literal(COMPARISON_RESULTS_VERSION),
   createdAt: z.string(),

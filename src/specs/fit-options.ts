@@ -9,6 +9,8 @@ export const FitOptions = z.strictObject({
   runDirectory: z.string().min(1).optional(),
   /** Save LoRA weights every N steps (and always at the end) when runDirectory is set. */
   saveEvery: wholeNumber(1, 1_000_000).optional(),
+  /** Folder for TensorBoard event files: each step's reward (mean, std, each term), loss, gradNorm, lr and seconds. */
+  tensorboardDirectory: z.string().min(1).optional(),
 });
 export type FitOptions = z.output<typeof FitOptions>;
 export type FitOptionsInput = z.input<typeof FitOptions>;

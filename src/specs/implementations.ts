@@ -24,6 +24,7 @@ import { TRAINERS } from "./trainers/registry.js";
 type TrainerConfigs = { [Name in keyof typeof TRAINERS]: (typeof TRAINERS)[Name]["config"] };
 const trainerConfigs = Object.fromEntries(Object.entries(TRAINERS).map(([name, spec]) => [name, spec.config])) as TrainerConfigs;
 
+/** The built-in implementations of each noun (model, scheduler, reward, trainer), each with the zod schema of its own options. */
 export const IMPLEMENTATIONS = {
   /** A family's schema is the options of its tiny (random-weight) model. */
   model: { "text-to-video": TextToVideoTinyOptions, wan: WanTinyOptions, cogvideox: CogVideoXTinyOptions, animatediff: AnimateDiffTinyOptions },

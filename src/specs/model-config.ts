@@ -108,6 +108,7 @@ export const ModelCreateParams = z.strictObject({ source: ModelSource, ...Placem
 
 const AdapterInfo = z.strictObject({ rank: z.number().int(), alpha: z.number(), targetModules: z.array(z.string()) });
 
+/** What the bridge reports about a loaded model: family, video size, device and dtypes, parameter counts, LoRA adapters, prediction type, default scheduler and notes. */
 export const ModelInfo = z.strictObject({
   handle: HandleId,
   family: z.string(),

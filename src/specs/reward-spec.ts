@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { implementationName } from "./names.js";
 
+/** A reward as plain data: a named reward, or a scaling, sum, target or clip of other specs. */
 export type RewardSpec =
   | { kind: "named"; name: string; options: Record<string, unknown> }
   | { kind: "scaled"; factor: number; reward: RewardSpec }

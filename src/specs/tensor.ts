@@ -13,6 +13,7 @@ type TypedArrayOf = {
   uint8: Uint8Array;
   bool: Uint8Array;
 };
+/** The typed array that holds a tensor of dtype `D` (float16 and bfloat16 as their raw Uint16 bits). */
 export type TensorData<D extends Dtype = Dtype> = TypedArrayOf[D];
 
 interface DtypeInfo {
@@ -37,6 +38,7 @@ export function elementCount(shape: readonly number[]): number {
   return shape.reduce((product, size) => product * size, 1);
 }
 
+/** A tensor on the TypeScript side: dtype, shape and a typed array over its bytes (row-major). */
 export class Tensor<D extends Dtype = Dtype> {
   constructor(
     readonly dtype: D,
@@ -49,14 +51,17 @@ export class Tensor<D extends Dtype = Dtype> {
     }
   }
 
+  /** A float32 tensor from numbers; the shape defaults to one dimension of `values.length`. */
   static float32(values: ArrayLike<number>, shape: readonly number[] = [values.length]): Tensor<"float32"> {
     return new Tensor("float32", shape, Float32Array.from(values));
   }
 
+  /** The number of elements. */
   get size(): number {
     return this.data.length;
   }
 
+  /** The number of bytes of the data. */
   get byteLength(): number {
     return this.data.byteLength;
   }
@@ -66,6 +71,7 @@ export class Tensor<D extends Dtype = Dtype> {
     return Buffer.from(this.data.buffer, this.data.byteOffset, this.data.byteLength);
   }
 
+  /** `Tensor(dtype, [shape])`, without the values. */
   toString(): string {
     return `Tensor(${this.dtype}, [${this.shape.join(", ")}])`;
   }

@@ -10,9 +10,13 @@ import type { StepMetrics } from "../specs/metrics.js";
 import { RemoteHandle } from "../transport/remote-handle.js";
 import { eventsNamed } from "../transport/stream-events.js";
 
+/** How a fit ended. */
 export interface FitResult<Metrics extends StepMetrics = StepMetrics> {
+  /** Optimizer steps this fit completed. */
   steps: number;
+  /** The metrics of the last completed step, or null if none completed. */
   last: Metrics | null;
+  /** The LoRA weights last saved in the run directory, or null (no `runDirectory`, or no step completed). */
   loraPath: string | null;
 }
 
@@ -29,6 +33,10 @@ class PythonTrainer extends RemoteHandle {
   }
 }
 
+/**
+ * A trainer of any algorithm: a validated config, a model and a reward. Its Python object is made
+ * on the first `fit` and lives on (LoRA, optimizer) until `dispose`.
+ */
 export class RemoteTrainer<Config extends Record<string, unknown>, Metrics extends StepMetrics> implements AsyncDisposable {
   private remote: Promise<PythonTrainer> | undefined;
 
@@ -84,12 +92,14 @@ export class RemoteTrainer<Config extends Record<string, unknown>, Metrics exten
     for await (const step of steps) yield this.metrics.parse(step);
   }
 
+  /** Frees the Python trainer (the model stays). Safe to call twice. */
   async dispose(): Promise<void> {
     const remote = this.remote;
     this.remote = undefined;
     if (remote) await (await remote.catch(() => undefined))?.dispose();
   }
 
+  /** `await using` disposes the trainer at the end of the block, as `dispose` does. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.dispose();
   }

@@ -20,13 +20,21 @@ export type OptionsOf<Method extends TrainingMethod> = TrainerOptions<z.input<Sp
 /** A built-in trainer, by method name: its resolved config and its step metrics. */
 export type TrainerOf<Method extends TrainingMethod> = RemoteTrainer<z.output<Spec<Method>["config"]>, z.output<Spec<Method>["metrics"]>>;
 
+/** Options of `Trainer.vader`. */
 export type VaderTrainerOptions = OptionsOf<"vader">;
+/** Options of `Trainer.ddpo`. */
 export type DdpoTrainerOptions = OptionsOf<"ddpo">;
+/** Options of `Trainer.dpo`. */
 export type DpoTrainerOptions = OptionsOf<"dpo">;
+/** Options of `Trainer.grpo`. */
 export type GrpoTrainerOptions = OptionsOf<"grpo">;
+/** What `Trainer.vader` returns. */
 export type VaderTrainer = TrainerOf<"vader">;
+/** What `Trainer.ddpo` returns. */
 export type DdpoTrainer = TrainerOf<"ddpo">;
+/** What `Trainer.dpo` returns. */
 export type DpoTrainer = TrainerOf<"dpo">;
+/** What `Trainer.grpo` returns. */
 export type GrpoTrainer = TrainerOf<"grpo">;
 
 function named<Method extends TrainingMethod>(method: Method, options: OptionsOf<Method>): TrainerOf<Method> {
@@ -37,6 +45,7 @@ function named<Method extends TrainingMethod>(method: Method, options: OptionsOf
   return new RemoteTrainer(method, model, reward, parsed.data as z.output<Spec<Method>["config"]>, spec.metrics as unknown as z.ZodType<z.output<Spec<Method>["metrics"]>>);
 }
 
+/** Makes trainers: one function per built-in method, `named` by method name, and `plugin` for a Python-only trainer. */
 export const Trainer = {
   /** Any built-in trainer by its method name (`--method`), its options checked by that trainer's schema. */
   named,

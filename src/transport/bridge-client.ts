@@ -10,9 +10,11 @@ import { AbortError, BridgeClosedError, BridgeStartError, ConfigError, ProtocolE
 import { BridgeConnection, type StreamedEvent } from "./bridge-connection.js";
 import { ControlConnection } from "./control-connection.js";
 import { EventQueue } from "./event-queue.js";
+import { DistributedFields, requireRendezvous } from "./distributed-launch.js";
 import { DEFAULT_START_TIMEOUT_MS, PythonProcess, type PythonProcessOptions } from "./python-process.js";
 import { SharedMemoryTransfer } from "./shared-memory.js";
 
+/** Options of `Bridge.start`: which Python to spawn, how long it may take to start, and how tensors travel. */
 export interface BridgeOptions extends PythonProcessOptions {
   /**
    * Tensors of at least this many bytes travel through a private tmpfs folder instead of the
@@ -21,15 +23,20 @@ export interface BridgeOptions extends PythonProcessOptions {
   sharedMemoryThreshold?: number | false;
 }
 
-const BridgeOptionsSchema = z.strictObject({
-  python: z.string().min(1).optional(),
-  startTimeoutMs: z.number().int().min(1).max(3_600_000).optional(),
-  env: z.record(z.string(), z.string()).optional(),
-  torchThreads: z.number().int().min(1).max(1024).optional(),
-  sharedMemoryThreshold: z.union([z.literal(false), z.number().int().min(1).max(2 ** 40)]).optional(),
-});
+const BridgeOptionsSchema = z
+  .strictObject({
+    python: z.string().min(1).optional(),
+    startTimeoutMs: z.number().int().min(1).max(3_600_000).optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    torchThreads: z.number().int().min(1).max(1024).optional(),
+    sharedMemoryThreshold: z.union([z.literal(false), z.number().int().min(1).max(2 ** 40)]).optional(),
+    ...DistributedFields.shape,
+  })
+  .superRefine(requireRendezvous);
 
+/** Options of one `call`: a listener for its streamed events and a signal that cancels it. */
 export interface CallOptions {
+  /** Receives each event (`<noun>-start|delta|end`) that Python streams before the call's result. */
   onEvent?: (event: StreamedEvent) => void;
   /**
    * Aborting asks Python (on the control channel) to stop at its next step boundary; the call
@@ -58,11 +65,13 @@ function errorFromEnvelope(method: string, envelope: ErrorEnvelope): Error {
   return new PythonError(method, envelope);
 }
 
+/** The connection to one Python bridge process; `Bridge` adds the Python escape hatch. */
 export class BridgeClient implements AsyncDisposable {
   private closing: Promise<void> | undefined;
   private readonly process: PythonProcess;
   private readonly connection: BridgeConnection;
   private readonly control: ControlConnection;
+  /** The handshake's answer: protocol version, Python and package versions, device and placement. */
   readonly info: BridgeInfo;
 
   protected constructor(parts: BridgeParts) {
@@ -91,7 +100,7 @@ export class BridgeClient implements AsyncDisposable {
     void python.exited.then((exit) => {
       sharedMemory?.dispose();
       control.close();
-      connection.close(new BridgeClosedError("the Python process exited", exit.code, exit.signal, python.stderrTail()));
+      connection.close(new BridgeClosedError(python.exitReason(), exit.code, exit.signal, python.stderrTail()));
     });
     let info: BridgeInfo;
     try {
@@ -113,6 +122,7 @@ export class BridgeClient implements AsyncDisposable {
     return { process: python, connection, control, info };
   }
 
+  /** The pid of the Python bridge process. */
   get pid(): number | undefined {
     return this.process.pid;
   }
@@ -122,6 +132,7 @@ export class BridgeClient implements AsyncDisposable {
     return this.process.endpoint;
   }
 
+  /** True once `close` was called or the Python process has exited. */
   get closed(): boolean {
     return this.closing !== undefined || this.process.hasExited !== undefined;
   }
@@ -182,6 +193,7 @@ export class BridgeClient implements AsyncDisposable {
     return this.closing;
   }
 
+  /** `await using bridge = ...` closes the bridge at the end of the block, as `close` does. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -6,14 +6,16 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { BridgeStartError } from "../errors.js";
+import { failedRank, isDistributed, launcherArguments, launcherEnvironment, type DistributedOptions } from "./distributed-launch.js";
 import { PACKAGE_ROOT } from "./package-root.js";
 
 const READY_PREFIX = "VADER_BRIDGE_READY ";
-const STDERR_LINES_KEPT = 40;
+const STDERR_LINES_KEPT = 60; // torchrun's failure report alone is about 25 lines
 /** Importing torch and diffusers on a cold, busy machine can take a while. */
 export const DEFAULT_START_TIMEOUT_MS = 120_000;
 
-export interface PythonProcessOptions {
+/** `processes` > 1 (or `nodes` > 1) starts the bridge as data-parallel ranks under torchrun (distributed-launch.ts). */
+export interface PythonProcessOptions extends DistributedOptions {
   /** Interpreter to run; defaults to $VADER_PYTHON, then the package's .venv. */
   python?: string;
   /** How long the bridge may take to import torch and bind its socket. */
@@ -47,6 +49,8 @@ export class PythonProcess {
     readonly endpoint: string,
     readonly controlEndpoint: string,
     socketDirectory: string,
+    /** Started under torchrun: the launcher leads its own process group, and kill() ends the group. */
+    readonly distributed = false,
   ) {
     this.exited = new Promise((resolve) => {
       // "close", not "exit": it comes after stderr has drained (the crash traceback is in the
@@ -80,6 +84,13 @@ export class PythonProcess {
     return this.stderrLines.slice(-lines).join("\n");
   }
 
+  /** Why the process ended, for errors: a failed rank of a distributed run is named (torchrun's report). */
+  exitReason(): string {
+    const failure = this.distributed ? failedRank(this.stderrTail(STDERR_LINES_KEPT)) : undefined;
+    if (failure) return `rank ${failure.rank} of the distributed run ${failure.exit}, and torchrun stopped the others`;
+    return this.distributed ? "the Python process (torchrun and its ranks) exited" : "the Python process exited";
+  }
+
   private keepStderrLine(line: string): void {
     this.stderrLines.push(line);
     if (this.stderrLines.length > STDERR_LINES_KEPT) this.stderrLines.shift();
@@ -100,15 +111,20 @@ export class PythonProcess {
     const controlEndpoint = `ipc://${join(socketDirectory, "control.sock")}`;
     const bridgePath = join(PACKAGE_ROOT, "python-bridge");
     const pythonPath = [bridgePath, process.env.PYTHONPATH].filter(Boolean).join(delimiter);
-    const child = spawn(python, ["-m", "vader_bridge.server"], {
+    const distributed = isDistributed(options);
+    const launcher = distributed ? launcherArguments(options) : [];
+    const child = spawn(python, [...launcher, "-m", "vader_bridge.server"], {
       stdio: ["pipe", "pipe", "pipe"],
+      // Its own process group: Ctrl-C in a terminal would make torchrun's agent kill the ranks; the owner decides instead.
+      detached: distributed,
       env: {
         ...process.env,
+        ...(distributed ? launcherEnvironment(options) : {}),
         ...(options.torchThreads ? { VADER_TORCH_THREADS: String(options.torchThreads) } : {}),
         ...options.env,
         PYTHONPATH: pythonPath, PYTHONUNBUFFERED: "1", VADER_BRIDGE_ENDPOINT: endpoint, VADER_BRIDGE_CONTROL_ENDPOINT: controlEndpoint },
     });
-    const started = new PythonProcess(python, child, endpoint, controlEndpoint, socketDirectory);
+    const started = new PythonProcess(python, child, endpoint, controlEndpoint, socketDirectory, distributed);
     child.stdin?.on("error", () => undefined); // EPIPE when Python died first; the exit handler reports it
     child.stdin?.write(`${sessionKey.toString("hex")}\n`);
     await started.waitUntilReady(options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
@@ -120,7 +136,7 @@ export class PythonProcess {
       let stdout = "";
       const fail = (error: BridgeStartError) => {
         cleanup();
-        this.child.kill("SIGKILL");
+        this.kill();
         reject(error);
       };
       const onData = (chunk: Buffer) => {
@@ -161,14 +177,24 @@ export class PythonProcess {
   async stop(graceMs = 3000): Promise<PythonExit> {
     if (this.exitInfo) return this.exitInfo;
     this.child.stdin?.end();
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), graceMs);
+    const timer = setTimeout(() => this.kill(), graceMs);
     const exit = await this.exited;
     clearTimeout(timer);
     return exit;
   }
 
   kill(): void {
-    if (!this.exitInfo) this.child.kill("SIGKILL");
+    if (this.exitInfo) return;
+    // torchrun's group; its ranks run in sessions of their own and leave within a second of losing their parent.
+    if (this.distributed && this.child.pid !== undefined) {
+      try {
+        process.kill(-this.child.pid, "SIGKILL");
+        return;
+      } catch {
+        // the group is already gone: fall through to the child itself
+      }
+    }
+    this.child.kill("SIGKILL");
   }
 }
 

@@ -7,6 +7,7 @@ const forgotten = new FinalizationRegistry<{ bridge: WeakRef<BridgeClient>; hand
   if (live && !live.closed) void live.call("handle.release", { handle }).catch(() => undefined);
 });
 
+/** An object that lives in the Python process (a model, a trainer): its handle id and `dispose()`. */
 export abstract class RemoteHandle implements AsyncDisposable {
   private disposed = false;
 
@@ -17,10 +18,12 @@ export abstract class RemoteHandle implements AsyncDisposable {
     forgotten.register(this, { bridge: new WeakRef(bridge), handle }, this);
   }
 
+  /** True once `dispose` was called. */
   get isDisposed(): boolean {
     return this.disposed;
   }
 
+  /** Throws if this object was disposed. */
   protected assertLive(): void {
     if (this.disposed) throw new Error(`${this.handle} was disposed; create a new one`);
   }
@@ -33,6 +36,7 @@ export abstract class RemoteHandle implements AsyncDisposable {
     if (!this.bridge.closed) await this.bridge.call("handle.release", { handle: this.handle });
   }
 
+  /** `await using` disposes the object at the end of the block, as `dispose` does. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.dispose();
   }

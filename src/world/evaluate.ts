@@ -7,7 +7,9 @@ import type { Tensor } from "../specs/tensor.js";
 import { judgeVideos, type JudgeReport } from "./judge.js";
 import { WORLD_SAMPLING } from "./world-defaults.js";
 
+/** What `evaluate` samples and scores; sampling defaults to the digit world's settings. */
 export interface EvaluateOptions {
+  /** The prompts to sample; each is sampled `count` times. */
   prompts: string[];
   /** Videos per prompt. */
   count?: number;
@@ -19,7 +21,9 @@ export interface EvaluateOptions {
   signal?: AbortSignal;
 }
 
+/** What `evaluate` found: the judge's report, each reward's mean score, and the sampled videos. */
 export interface EvaluationReport {
+  /** The digit world's judge on every sampled video. */
   judge: JudgeReport;
   /** Mean score per reward, keyed by the reward's description. */
   rewards: Record<string, number>;
@@ -28,6 +32,10 @@ export interface EvaluationReport {
   videos: Tensor<"uint8">;
 }
 
+/**
+ * Samples `count` videos (default 4) per prompt with `model`, then reports the judge's accuracy and
+ * the mean of each reward in `rewards`: the judge tells a better model from a hacked reward.
+ */
 export async function evaluate(model: Model, options: EvaluateOptions): Promise<EvaluationReport> {
   const count = options.count ?? 4;
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`evaluate: count must be a whole number >= 1 (got ${count})`);

@@ -2,6 +2,7 @@
 import type { Tensor } from "../specs/tensor.js";
 import type { BridgeClient } from "../transport/bridge-client.js";
 
+/** The digit world's judge on a batch of videos: digit and direction accuracy, overall and per video. */
 export interface JudgeReport {
   /** Videos judged. */
   samples: number;

@@ -29,6 +29,7 @@ const TinyModel = z
     return { family, device, precision, ...parsed.data };
   });
 
+/** A job's model: a model folder (the digit world's base by default), or a tiny random-weight model of a family. */
 export const JobModel = z.union([DirectoryModel, TinyModel]);
 export type JobModel = z.output<typeof JobModel>;
 
@@ -43,6 +44,10 @@ const TrainJobFields = z.strictObject({
   /** Training prompts; empty means the bridge's built-in animal/activity set (for tiny models). */
   prompts: z.array(z.string().min(1)).default([]),
   saveEvery: z.number().int().min(1).optional(),
+  /** Data-parallel ranks per machine (docs/distributed.md): each trains on an equal share of every batch. */
+  processes: z.number().int().min(1).max(256).default(1),
+  /** Machines with `processes` ranks each, joined through a c10d rendezvous (`vader train --rendezvous host:port`). */
+  nodes: z.number().int().min(1).max(1024).default(1),
   preview: z
     .strictObject({
       prompts: z.array(z.string().min(1)).min(1).default(["digit 7 moving left"]),
@@ -62,15 +67,32 @@ const TrainJobFields = z.strictObject({
     .default({ samplesPerPrompt: 0, seed: 4321 }),
 });
 
+/**
+ * A training job as data (what `vader train` runs and a run's config.json records): model, method
+ * and its trainer options (checked by that method's schema), reward, prompts, steps, previews and judge.
+ */
 export const TrainJobConfig = TrainJobFields.transform((job, context): Omit<typeof job, "trainer"> & { method: TrainingMethod; trainer: MethodConfig } => {
-  const trainer = IMPLEMENTATIONS.trainer[job.method].safeParse(job.trainer);
+  const ranks = job.processes * job.nodes;
+  if (ranks > 1 && job.method !== "vader") {
+    context.addIssue({ code: "custom", path: ["processes"], message: `${job.method} does not split its batch across ranks yet (only vader does): run it with one process and one node` });
+    return z.NEVER;
+  }
+  // Left unset, VADER's batch on several ranks is one video per rank (a batch of 1 cannot be split).
+  const options = ranks > 1 && job.trainer.batchSize === undefined ? { ...job.trainer, batchSize: ranks } : job.trainer;
+  const trainer = IMPLEMENTATIONS.trainer[job.method].safeParse(options);
   if (!trainer.success) {
     for (const issue of trainer.error.issues) context.addIssue({ ...issue, path: ["trainer", ...issue.path] } as z.core.$ZodRawIssue);
+    return z.NEVER;
+  }
+  const batchSize = "batchSize" in trainer.data ? trainer.data.batchSize : 1;
+  if (batchSize % ranks !== 0) {
+    context.addIssue({ code: "custom", path: ["trainer", "batchSize"], message: `must be a multiple of the ${ranks} ranks (processes x nodes) to split across them, got ${batchSize}; use ${Math.ceil(batchSize / ranks) * ranks} or fewer processes` });
     return z.NEVER;
   }
   return { ...job, trainer: trainer.data };
 });
 export type TrainJobConfig = z.output<typeof TrainJobConfig>;
+/** A training job as written (a job file, `worldTrainJob`): what `TrainJobConfig` parses, defaults not yet filled in. */
 export type TrainJobInput = z.input<typeof TrainJobConfig>;
 
 /** VADER on the digit world's base, the same for every task; the model's own sampler at eta 1 (DDIM on the world's base: the paper's) with the world's guidance. */
@@ -109,6 +131,7 @@ export const WORLD_TASKS = {
     trainer: WORLD_TRAINER,
   },
 } satisfies Record<string, Pick<TrainJobInput, "reward" | "prompts" | "trainer">>;
+/** A digit-world task's name: "digit", "motion" or "removal". */
 export type WorldTask = keyof typeof WORLD_TASKS;
 
 /** The default job: the "digit" task on the world's base, judged before and after. */
@@ -125,6 +148,7 @@ export function worldTrainJob(task: WorldTask = "digit"): TrainJobInput {
   };
 }
 
+/** The "digit" task's job on the world's base (`worldTrainJob("digit")`). */
 export const DEFAULT_TRAIN_JOB = worldTrainJob("digit");
 
 /** The tiny random-weight model with a brightness reward: seconds a step, for tests and smoke checks (`vader train --tiny`). */

@@ -12,7 +12,7 @@ from typing import Callable
 
 from ..call import Handler
 from ..python_objects import build_python_methods
-from . import lora, models, plots, rewards, runs, system, trainers, videos, world
+from . import lora, models, plots, rewards, runs, system, tensorboard, trainers, videos, world
 from .context import BridgeContext
 
 
@@ -29,6 +29,7 @@ def build_methods(*, stop: Callable[[], None] = lambda: None, context: BridgeCon
         **videos.methods(context),
         **plots.methods(context),
         **world.methods(context),
+        **tensorboard.methods(context),
     }
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import distributed
 from ..call import Call, Handler
 from ..checkpoints import load_latest_checkpoint, save_checkpoint
+from ..protocol import ConfigInvalid, Issue
 from ..run_directory import RunDirectory
+from ..tensorboard_log import TensorBoardLog
 from ..trainers import Trainer, create_trainer
 from .context import BridgeContext
 from .models import model_info
@@ -16,6 +19,11 @@ def methods(context: BridgeContext) -> dict[str, Handler]:
     handles = context.handles
 
     def create(params: dict[str, Any], call: Call) -> dict[str, Any]:
+        group = distributed.current()
+        if group is not None and params["algorithm"] not in DATA_PARALLEL:
+            raise ConfigInvalid([Issue(("algorithm",), (
+                f"{params['algorithm']!r} does not split its batch across ranks yet (only {sorted(DATA_PARALLEL)} do), so each of the "
+                f"{group.world_size} processes would train on the same videos; run it with one process"))])
         model = handles.get(params["model"], "model")
         reward = context.rewards.build(params["reward"])
         trainer = create_trainer(params["algorithm"], model, reward, params["config"])
@@ -24,9 +32,12 @@ def methods(context: BridgeContext) -> dict[str, Handler]:
     def fit(params: dict[str, Any], call: Call) -> dict[str, Any]:
         trainer: Trainer = handles.get(params["handle"], "trainer")
         steps, save_every, directory_path = params["steps"], params.get("saveEvery"), params.get("runDirectory")
-        run = RunDirectory(directory_path) if directory_path else None
+        # Only the leader of a data-parallel run writes the run directory (the ranks hold the same LoRA).
+        run = RunDirectory(directory_path) if directory_path and distributed.is_leader() else None
         if run:
             run.save_reward_records(trainer.reward_records())
+        board_path = params.get("tensorboardDirectory")
+        board = TensorBoardLog(board_path) if board_path and distributed.is_leader() else None
         call.emit("fit-start", {"steps": steps})
         last, lora_path, completed = None, None, 0
 
@@ -37,7 +48,7 @@ def methods(context: BridgeContext) -> dict[str, Handler]:
             return saved
 
         for index in range(steps):
-            if call.cancelled:
+            if distributed.leader_value(call.cancelled):  # every rank stops at the same step
                 break  # at a step boundary: the last completed step is fully on disk
             try:
                 last = trainer.step(params["prompts"])
@@ -48,9 +59,13 @@ def methods(context: BridgeContext) -> dict[str, Handler]:
                 run.append_metrics(last)
                 if save_every and trainer.steps_done % save_every == 0:
                     lora_path = save_point()
+            if board:
+                board.add_step(last)
             call.emit("fit-delta", last)
         if run and completed > 0 and (save_every is None or trainer.steps_done % save_every != 0):
             lora_path = save_point()
+        if board:
+            board.close()
         call.emit("fit-end", {"steps": completed})
         saved = f"; the metrics and LoRA of step {completed} are in {directory_path}" if run and completed else ""
         call.raise_if_cancelled(f"after {completed} of {steps} steps{saved}")
@@ -60,13 +75,18 @@ def methods(context: BridgeContext) -> dict[str, Handler]:
         """Loads a run's newest good checkpoint into a fresh trainer built from the run's own job, and
         drops metrics of steps after it (they ran after the last save, and will run again)."""
         trainer: Trainer = handles.get(params["handle"], "trainer")
-        run = RunDirectory(params["runDirectory"])
-        step, state, warnings = load_latest_checkpoint(run.path)
+        # The leader reads the checkpoint and hands it to every rank (the run directory is on its disk).
+        step, state, warnings = distributed.on_leader(lambda: load_latest_checkpoint(RunDirectory(params["runDirectory"]).path))
         trainer.load_state_dict(state)
-        run.keep_metrics_through(step)
+        if distributed.is_leader():
+            RunDirectory(params["runDirectory"]).keep_metrics_through(step)
         return {"step": step, "warnings": warnings}
 
     return {"trainer.create": create, "trainer.fit": fit, "trainer.restore": restore}
+
+
+# Algorithms whose step splits its batch across data-parallel ranks (shards.py).
+DATA_PARALLEL = frozenset({"vader"})
 
 
 def _last_checkpoint_note(run: RunDirectory | None) -> str:

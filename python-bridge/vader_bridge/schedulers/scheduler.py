@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 import torch
 
+from ..shards import ShardNoise
 from .noise_schedule import NoiseSchedule, ScheduleKind
 
 
@@ -112,7 +113,10 @@ class NoiseScheduler(ABC):
 
 def draw_noise(shape: torch.Size, like: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
     """Standard normal noise drawn in fp32 on the generator's device (CPU by default) and moved, so a
-    seed means the same noise anywhere."""
+    seed means the same noise anywhere. A data-parallel rank passes its ShardNoise (shards.py): its rows
+    of the whole batch's draw."""
+    if isinstance(generator, ShardNoise):
+        return generator.randn(shape, torch.float32).to(like.device, like.dtype)
     device = generator.device if generator is not None else like.device
     noise = torch.randn(shape, generator=generator, device=device, dtype=torch.float32)
     return noise.to(like.device, like.dtype)

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 import torch
 
+from .. import distributed
 from ..device import peak_memory_bytes, reset_peak_memory
 from ..models.contract import AdapterSettings, VideoModel
 from ..protocol import ConfigInvalid, Issue
@@ -138,16 +139,17 @@ class Trainer(ABC):
         started, cpu_started = time.perf_counter(), time.process_time()
         outcome = self.train_step(list(prompts))
         self.steps_done += 1
-        self.reward_queries += int(outcome.rewards.numel())
-        rewards = outcome.rewards.detach().float()
-        terms = {label: torch.cat(values) for label, values in zip(self.term_labels, self._term_scores) if values}
+        # Data-parallel ranks each scored their share: the metrics are the global batch's (distributed.py).
+        rewards = distributed.gather_rows(outcome.rewards.detach().float())
+        self.reward_queries += int(rewards.numel())
+        terms = {label: distributed.gather_rows(torch.cat(values)) for label, values in zip(self.term_labels, self._term_scores) if values}
         self._term_scores = [[] for _ in self.term_labels]
         return {
             "step": self.steps_done,
             "seconds": time.perf_counter() - started,
             "cpuSeconds": time.process_time() - cpu_started,
             "lr": self.optimizer.param_groups[0]["lr"] if self.optimizer is not None else 0.0,
-            "loss": float(outcome.loss),
+            "loss": distributed.mean_over_ranks(float(outcome.loss)),
             "gradNorm": float(outcome.grad_norm),
             "peakMemoryBytes": peak_memory_bytes(self.model.device),
             "rewardQueries": self.reward_queries,
@@ -183,6 +185,8 @@ class Trainer(ABC):
     def apply_gradients(self, parameters: list[torch.nn.Parameter], max_grad_norm: float) -> float:
         """Clip, take the optimizer step, clear the gradients; returns the norm before clipping."""
         assert self.optimizer is not None, "create self.optimizer before apply_gradients"
+        if torch.distributed.is_initialized():
+            distributed.average_gradients(parameters)  # every rank clips and steps on the global batch's gradient
         grad_norm = torch.nn.utils.clip_grad_norm_(parameters, max_grad_norm).item()
         if not math.isfinite(grad_norm):
             self.optimizer.zero_grad(set_to_none=True)

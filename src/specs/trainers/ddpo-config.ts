@@ -43,9 +43,11 @@ export const DdpoTrainerConfig = z
 export type DdpoTrainerConfig = z.output<typeof DdpoTrainerConfig>;
 export type DdpoTrainerConfigInput = z.input<typeof DdpoTrainerConfig>;
 
+/** DDPO adds PPO's approximate KL (0.5 E[(log ratio)^2]) and the share of clipped ratios. */
 export const DdpoStepMetrics = stepMetricsWith(policyGradientDetails);
 export type DdpoStepMetrics = z.output<typeof DdpoStepMetrics>;
 
+/** DDPO's trainer spec: name, config and metrics schemas, queries per step, comparison settings. */
 export const DDPO = defineTrainer({
   name: "ddpo",
   label: "DDPO",

@@ -34,6 +34,7 @@ export type DpoTrainerConfigInput = z.input<typeof DpoTrainerConfig>;
 export const DpoStepMetrics = stepMetricsWith({ implicitAccuracy: z.number().min(0).max(1), rewardGap: z.number().nonnegative(), pairsTrained: z.number().int().nonnegative() });
 export type DpoStepMetrics = z.output<typeof DpoStepMetrics>;
 
+/** Diffusion-DPO's trainer spec: name, config and metrics schemas, queries per step, comparison settings. */
 export const DPO = defineTrainer({
   name: "dpo",
   label: "Diffusion-DPO",

@@ -34,6 +34,7 @@ export type GrpoTrainerConfigInput = z.input<typeof GrpoTrainerConfig>;
 export const GrpoStepMetrics = stepMetricsWith({ ...policyGradientDetails, klToReference: z.number().nonnegative().optional() });
 export type GrpoStepMetrics = z.output<typeof GrpoStepMetrics>;
 
+/** GRPO's trainer spec: name, config and metrics schemas, queries per step, comparison settings. */
 export const GRPO = defineTrainer({
   name: "grpo",
   label: "GRPO",

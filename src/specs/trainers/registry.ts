@@ -5,4 +5,5 @@ import { DPO } from "./dpo-config.js";
 import { GRPO } from "./grpo-config.js";
 import { VADER } from "./vader-config.js";
 
+/** The built-in trainers' specs by method name: vader, ddpo, dpo, grpo. */
 export const TRAINERS = { [VADER.name]: VADER, [DDPO.name]: DDPO, [DPO.name]: DPO, [GRPO.name]: GRPO } as const;

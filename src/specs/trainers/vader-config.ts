@@ -65,6 +65,7 @@ export type VaderTrainerConfigInput = z.input<typeof VaderTrainerConfig>;
 export const VaderStepMetrics = stepMetricsWith({ backpropSteps: z.number().positive() });
 export type VaderStepMetrics = z.output<typeof VaderStepMetrics>;
 
+/** VADER's trainer spec: name, config and metrics schemas, queries per step, comparison settings. */
 export const VADER = defineTrainer({
   name: "vader",
   label: "VADER",
