@@ -100,5 +100,17 @@ export function checkRewardNames(spec: RewardSpec, field: string): void {
       throw new ConfigError(field, [`"${spec.name}" is not a reward; choose from ${BUILT_IN_REWARDS.join(", ")} (or load a plugin with VADER_BRIDGE_PLUGINS)`]);
     }
   } else if (spec.kind === "sum") spec.terms.forEach((term, index) => checkRewardNames(term, `${field}.terms.${index}`));
-  else checkRewardNames(spec.reward, `${field}.reward`);
+  else if (spec.kind !== "typescript") checkRewardNames(spec.reward, `${field}.reward`); // a TypeScript function names no Python reward
+}
+
+/** A JSON object given on the command line (`--options '{"digit": 2}'`). */
+export function jsonObjectFlag(flag: string, text: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(flag, [`is not valid JSON (${(error as Error).message}); give an object, e.g. '{"digit": 2}'`]);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigError(flag, [`must be a JSON object such as '{"digit": 2}', not ${JSON.stringify(parsed)}`]);
+  return parsed as Record<string, unknown>;
 }

@@ -6,7 +6,7 @@ import { ConfigError } from "../errors.js";
 import { readVideo } from "../model/video.js";
 import { Reward } from "../reward/reward.js";
 import { Tensor } from "../specs/tensor.js";
-import { checkRewardNames, existingFile, readJsonFile, readTextFile } from "./inputs.js";
+import { checkRewardNames, existingFile, jsonObjectFlag, readJsonFile, readTextFile } from "./inputs.js";
 import { promptsFromText } from "./job-model.js";
 
 export interface ScoreArguments {
@@ -34,13 +34,7 @@ function rewardOf(argv: ScoreArguments): Reward {
   if (argv.rewardConfig !== undefined) {
     reward = Reward.from(readJsonFile("--reward-config", argv.rewardConfig, "a JSON reward spec ({kind: named|scaled|sum, ...})"));
   } else {
-    let options: unknown = {};
-    try {
-      options = argv.options === undefined ? {} : JSON.parse(argv.options);
-    } catch (error) {
-      throw new ConfigError("--options", [`is not valid JSON (${(error as Error).message}); give an object, e.g. '{"digit": 2}'`]);
-    }
-    reward = Reward.named(argv.reward as string, options as Record<string, unknown>);
+    reward = Reward.named(argv.reward as string, argv.options === undefined ? {} : jsonObjectFlag("--options", argv.options));
   }
   checkRewardNames(reward.spec, argv.rewardConfig !== undefined ? "--reward-config" : "--reward");
   return reward;
@@ -56,10 +50,10 @@ function promptsFor(argv: ScoreArguments): string[] {
 
 /** Scores each video file (one at a time: files may differ in size) and prints a line per video. */
 export async function score(argv: ScoreArguments, print: (line: string) => void = console.log): Promise<VideoScore[]> {
-  if (argv.videos.length === 0) throw new ConfigError("vader score", ["name at least one video file (.gif or .npy)"]);
+  if (argv.videos.length === 0) throw new ConfigError("vader score", ["name at least one video file (.gif, .mp4 or .npy)"]);
   const reward = rewardOf(argv);
   const prompts = promptsFor(argv);
-  for (const file of argv.videos) existingFile("VIDEO", file, "a video file (.gif or .npy)");
+  for (const file of argv.videos) existingFile("VIDEO", file, "a video file (.gif, .mp4 or .npy)");
   await using bridge = await Bridge.start();
   const scores: VideoScore[] = [];
   for (const [index, file] of argv.videos.entries()) {

@@ -2,18 +2,24 @@
 // formats (node scripts/run-python.mjs tiny-rewards): a VADER run composed of six of them decodes
 // what each needs, logs every term, records each weight file's digest, and moves the LoRA.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Bridge, Model, Reward, Scheduler, Trainer, type StepMetrics } from "../../src/index.js";
 import { PACKAGE_ROOT } from "../../src/transport/package-root.js";
+import { score } from "../../src/cli/score.js";
+import { train } from "../../src/cli/train.js";
+
+function tinyRewardOptions(work: string): Record<string, Record<string, unknown>> {
+  const written = execFileSync(process.execPath, [join(PACKAGE_ROOT, "scripts", "run-python.mjs"), "tiny-rewards", join(work, "weights")], { encoding: "utf8" });
+  return JSON.parse(written) as Record<string, Record<string, unknown>>;
+}
 
 describe("the paper's rewards through the bridge", () => {
   it("trains on a composed reward of six, each term logged and recorded", async () => {
     const work = mkdtempSync(join(tmpdir(), "vader-paper-rewards-"));
-    const written = execFileSync(process.execPath, [join(PACKAGE_ROOT, "scripts", "run-python.mjs"), "tiny-rewards", join(work, "weights")], { encoding: "utf8" });
-    const options = JSON.parse(written) as Record<string, Record<string, unknown>>;
+    const options = tinyRewardOptions(work);
 
     await using bridge = await Bridge.start({ torchThreads: 1 });
     await using model = await Model.tiny(bridge, { frames: 4, height: 32, width: 32 });
@@ -48,5 +54,29 @@ describe("the paper's rewards through the bridge", () => {
       expect(Object.keys(term.files).length).toBeGreaterThan(0);
       for (const file of Object.values(term.files)) expect(file.sha256).toMatch(/^[0-9a-f]{64}$/);
     }
+  });
+
+  it("vader train and vader score take a composed reward of two of them from a file", async () => {
+    const work = mkdtempSync(join(tmpdir(), "vader-paper-rewards-cli-"));
+    const options = tinyRewardOptions(work);
+    const reward = Reward.named("aesthetic", options.aesthetic).towards(5).plus(Reward.named("clip-score", options["clip-score"]).times(2));
+    const job = join(work, "job.json");
+    const small = { model: { family: "text-to-video", seed: 0, frames: 4, height: 16, width: 16 }, trainer: { scheduler: { steps: 4, eta: 1 }, lr: 1e-2 } };
+    writeFileSync(job, JSON.stringify({ ...small, reward: reward.spec, prompts: ["a cat drinking beer"] }));
+    const run = await train({ runsDir: work, name: "composed", tiny: true, steps: 2, config: job }, () => undefined);
+    const metrics = readFileSync(join(run, "metrics.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line) as StepMetrics);
+    expect(metrics.map((step) => Object.keys(step.rewardTerms))).toEqual([["aesthetic", "clip-score"], ["aesthetic", "clip-score"]]);
+    for (const step of metrics) {
+      const { aesthetic, "clip-score": clip } = step.rewardTerms;
+      expect(step.reward.mean).toBeCloseTo(-Math.abs(aesthetic!.mean - 5) + 2 * clip!.mean, 4);
+    }
+
+    const spec = join(work, "reward.json");
+    writeFileSync(spec, JSON.stringify(reward.spec));
+    const lines: string[] = [];
+    const [scored] = await score({ videos: [join(run, "after-0.mp4")], rewardConfig: spec, prompt: "a cat drinking beer", json: true }, (line) => lines.push(line));
+    expect(Object.keys(scored!.terms)).toEqual(["-|aesthetic - 5|", "clip-score"]);
+    expect(scored!.reward).toBeCloseTo(scored!.terms["-|aesthetic - 5|"]! + 2 * scored!.terms["clip-score"]!, 5);
+    expect(JSON.parse(lines[0]!)).toEqual(scored);
   });
 });

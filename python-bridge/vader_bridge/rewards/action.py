@@ -25,7 +25,7 @@ import torch
 from ..registry import register
 from .pixels import IMAGENET_MEAN, IMAGENET_STD, center_crop, normalize, resample_frames, resize_shorter_side
 from .reward import NamedReward
-from .transformers_rewards import freeze, place_module, read_processor_settings, unknown_label_message
+from .transformers_rewards import at_least_float32, freeze, place_module, read_processor_settings, unknown_label_message
 from .weight_files import locate
 
 
@@ -94,6 +94,6 @@ class ActionReward(NamedReward):
         wanted = [self.action_index(prompt, position) for position, prompt in enumerate(prompts)]
         parameter = next(self.classifier.parameters())
         pixels = self.pixel_values(frames.to(parameter.device, parameter.dtype))
-        probabilities = self.classifier(pixel_values=pixels).logits.float().softmax(dim=-1)
+        probabilities = at_least_float32(self.classifier(pixel_values=pixels).logits).softmax(dim=-1)
         chosen = probabilities.gather(1, torch.tensor(wanted, device=probabilities.device).unsqueeze(1)).squeeze(1)
         return chosen.to(frames.device)

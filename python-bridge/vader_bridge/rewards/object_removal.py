@@ -36,7 +36,7 @@ from ..registry import register
 from .frame_selection import FrameSelection
 from .pixels import IMAGENET_MEAN, IMAGENET_STD, normalize
 from .reward import PerFrameReward
-from .transformers_rewards import freeze, place_module, read_processor_settings, unknown_label_message
+from .transformers_rewards import at_least_float32, freeze, place_module, read_processor_settings, unknown_label_message
 from .weight_files import locate
 
 DETECTION_THRESHOLD = 0.2  # VADER's `post_process_object_detection(threshold=0.2)`
@@ -127,5 +127,5 @@ class ObjectRemovalReward(PerFrameReward):
     def score_images(self, images: torch.Tensor, prompts: list[str]) -> torch.Tensor:
         parameter = next(self.detector.parameters())
         pixels = self.pixel_values(images.to(parameter.device, parameter.dtype))
-        logits = self.detector(pixel_values=pixels).logits.float()
+        logits = at_least_float32(self.detector(pixel_values=pixels).logits)
         return (1 - self.confidence(logits)).to(images.device)

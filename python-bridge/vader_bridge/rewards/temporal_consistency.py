@@ -44,7 +44,7 @@ import torch.nn.functional as F
 from ..registry import register
 from .pixels import IMAGENET_MEAN, IMAGENET_STD, model_pixels, resample_frames
 from .reward import NamedReward
-from .transformers_rewards import freeze, place_module, read_processor_settings
+from .transformers_rewards import at_least_float32, freeze, place_module, read_processor_settings
 from .weight_files import locate
 
 BLOCK_SHARE = 0.15  # each block covers about this share of the spatial grid (V-JEPA's short-range masks)
@@ -161,5 +161,5 @@ class TemporalConsistencyReward(NamedReward):
     def score(self, frames: torch.Tensor, prompts: list[str]) -> torch.Tensor:
         parameter = next(self.model.parameters())
         pixels = self.pixel_values(frames.to(parameter.device, parameter.dtype))
-        loss = (self.predictions(pixels) - self.targets(pixels)).abs().float().mean(dim=(1, 2))
+        loss = at_least_float32((self.predictions(pixels) - self.targets(pixels)).abs()).mean(dim=(1, 2))
         return (-loss).to(frames.device)

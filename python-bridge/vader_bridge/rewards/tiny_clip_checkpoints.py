@@ -113,7 +113,7 @@ def write_tiny_siglip(folder: Path, *, seed: int = 2) -> Path:
     _seeded(seed)
     config = SiglipConfig(
         text_config=dict(vocab_size=64, hidden_size=WIDTH, intermediate_size=2 * WIDTH, num_hidden_layers=1,
-                         num_attention_heads=HEADS, max_position_embeddings=16),
+                         num_attention_heads=HEADS, max_position_embeddings=16, pad_token_id=1, bos_token_id=2, eos_token_id=3),
         vision_config=dict(hidden_size=WIDTH, intermediate_size=2 * WIDTH, num_hidden_layers=LAYERS,
                            num_attention_heads=HEADS, image_size=IMAGE_SIZE, patch_size=PATCH_SIZE),
     )

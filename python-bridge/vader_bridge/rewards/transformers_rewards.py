@@ -28,6 +28,11 @@ def freeze(module: torch.nn.Module) -> torch.nn.Module:
     return module
 
 
+def at_least_float32(values: torch.Tensor) -> torch.Tensor:
+    """Half-precision outputs (a bf16 model on a GPU) in float32 for softmax and losses; float64 stays float64."""
+    return values.float() if values.dtype in (torch.float16, torch.bfloat16) else values
+
+
 def module_device(module: torch.nn.Module) -> torch.device:
     return next(module.parameters()).device
 
