@@ -4,7 +4,8 @@ export { type BridgeOptions, type CallOptions } from "./transport/bridge-client.
 export { Tensor, type TensorData } from "./specs/tensor.js";
 export { DEFAULT_ADAPTER, Model, type LoadOptionsInput, type PlacementInput, type SampleOptionsInput, type TinyModelOptionsInput } from "./model/model.js";
 export { readVideo, saveVideo, saveVideoGrid, videoAt } from "./model/video.js";
-export { Reward, type RewardTerm } from "./reward/reward.js";
+export { Reward, type PythonRewardOptions, type RewardTerm } from "./reward/reward.js";
+export type { RewardFunction, RewardFunctionOptions } from "./reward/reward-function.js";
 export { RewardSpecSchema, type RewardSpec } from "./specs/reward-spec.js";
 export { BUILT_IN_REWARDS, IMPLEMENTATIONS } from "./specs/implementations.js";
 export { Scheduler } from "./scheduler/scheduler.js";
@@ -25,6 +26,7 @@ export {
 } from "./trainer/trainer.js";
 export { RemoteTrainer, type FitResult, type FitRun } from "./trainer/remote-trainer.js";
 export { FitOptions } from "./specs/fit-options.js";
+export { EarlyStopConfig, EarlyStopRecord, type EarlyStopConfigInput } from "./specs/early-stop.js";
 export { StepMetrics, stepMetricsWith } from "./specs/metrics.js";
 export { VADER, VaderStepMetrics, VaderTrainerConfig } from "./specs/trainers/vader-config.js";
 export { DDPO, DdpoStepMetrics, DdpoTrainerConfig } from "./specs/trainers/ddpo-config.js";

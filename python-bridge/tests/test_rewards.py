@@ -24,7 +24,7 @@ PROMPTS = ["a dog", "a cat"]
 
 
 def test_registered_names():
-    assert names("reward") == ["action", "aesthetic", "aesthetic-v2.5", "brightness", "clip-score", "colorfulness", "contrast", "digit", "hpsv2", "motion", "object-removal", "pickscore", "removal", "saturation", "temporal-consistency", "testing-exception"]
+    assert names("reward") == ["action", "aesthetic", "aesthetic-v2.5", "brightness", "clip-score", "colorfulness", "contrast", "digit", "hpsv2", "motion", "object-removal", "pickscore", "python", "removal", "saturation", "temporal-consistency", "testing-exception"]
 
 
 def test_simple_values_on_solid_colours():
@@ -92,7 +92,7 @@ def test_misspelt_option_names_it_and_lists_accepted_options():
 @pytest.mark.parametrize(
     ("spec", "needle"),
     [
-        ({"name": "brightness"}, r"reward must be one of: kind = \"named\"; kind = \"scaled\"; kind = \"target\"; kind = \"clip\"; kind = \"sum\""),
+        ({"name": "brightness"}, r"reward must be one of: kind = \"named\"; kind = \"scaled\"; kind = \"target\"; kind = \"clip\"; kind = \"typescript\"; kind = \"sum\""),
         ({"kind": "sum", "terms": []}, r"reward\.terms must list at least 1 item"),
         ({"kind": "sum", "terms": [named("contrast"), {"kind": "scaled", "reward": named("contrast")}]},
          r"reward\.terms\.1 is missing required field\(s\) factor"),

@@ -1,8 +1,9 @@
-"""The control channel: cancel and ping on a socket and thread of their own.
+"""The control channel: cancel, ping and answers on a socket and thread of their own.
 
 The main thread may be inside a training step for seconds; this thread still answers, because
 torch releases the GIL in its kernels. A cancel only marks the request: handlers look at
-``Call.cancelled`` at their step boundaries and stop there, leaving state consistent.
+``Call.cancelled`` at their step boundaries and stop there, leaving state consistent. An answer
+to a question a handler asked mid-call (answers.py) is handed to the waiting handler.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import msgpack
 import zmq
 
 from . import protocol
+from .answers import PendingAnswers
 
 
 class CancelRegistry:
@@ -39,8 +41,9 @@ class CancelRegistry:
 
 
 class ControlChannel:
-    def __init__(self, key: bytes, endpoint: str, cancels: CancelRegistry, log: Any):
+    def __init__(self, key: bytes, endpoint: str, cancels: CancelRegistry, log: Any, answers: PendingAnswers | None = None):
         self.key, self.cancels, self.log = key, cancels, log
+        self.answers = answers if answers is not None else PendingAnswers()
         self.socket = zmq.Context.instance().socket(zmq.ROUTER)
         self.socket.linger = 0
         self.socket.bind(endpoint)
@@ -80,6 +83,9 @@ class ControlChannel:
         if kind == "cancel" and isinstance(header.get("id"), int):
             self.cancels.cancel(header["id"])
             self._send(identity, {"type": "cancel-ack", "id": header["id"]})
+        elif kind == "answer" and isinstance(header.get("question"), int) and header.get("status") in ("ok", "error"):
+            accepted = self.answers.deliver(header["question"], header)
+            self._send(identity, {"type": "answer-ack", "question": header["question"], "accepted": accepted})
         elif kind == "ping":
             self._send(identity, {"type": "pong", "nonce": header.get("nonce"), "time": time.time()})
         else:

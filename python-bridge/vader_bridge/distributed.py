@@ -50,6 +50,10 @@ LEADER_ONLY = frozenset({
     "video.write", "video.read", "video.writeGrid", "world.prompts", "world.judge", "plot.comparison", "plot.finalBySize",
     "run.save", "run.saveEvaluation", "run.saveSample", "run.load", "tensorboard.addVideo",
 })
+# Leader-only calls that run a model, so every rank of a run that shards the frozen base must run
+# them too (each FSDP2 block all-gathers its weights from every rank): sharding.py.
+SHARDED_BASE_CALLS = frozenset({"model.sample", "model.fingerprint"})
+SHARD_FROZEN_BASE = "VADER_SHARD_FROZEN_BASE"  # "1": the leader's models are sharded (its value decides for every rank)
 
 
 class GroupFailed(RuntimeError):
@@ -64,6 +68,7 @@ class Group:
     leader: int  # the global rank that speaks to TypeScript
     backend: str
     calls: Any  # the gloo group that carries the leader's calls
+    shards_frozen_base: bool = False  # the leader's VADER_SHARD_FROZEN_BASE: FSDP2 on the denoisers (sharding.py)
 
     @property
     def is_leader(self) -> bool:
@@ -103,12 +108,13 @@ def start(*, wants_to_lead: bool) -> Group | None:
     dist.init_process_group(backend=backend, timeout=timedelta(seconds=timeout_seconds()))
     calls = dist.new_group(backend="gloo", timeout=IDLE_TIMEOUT)
     claims: list[Any] = [None] * dist.get_world_size()
-    dist.all_gather_object(claims, bool(wants_to_lead and local_rank == 0), group=calls)
-    leaders = [rank for rank, claim in enumerate(claims) if claim]
+    leads = bool(wants_to_lead and local_rank == 0)
+    dist.all_gather_object(claims, (leads, leads and os.environ.get(SHARD_FROZEN_BASE) == "1"), group=calls)
+    leaders = [rank for rank, (claim, _) in enumerate(claims) if claim]
     if len(leaders) != 1:
         raise SystemExit(f"the distributed run has {len(leaders)} bridges started by TypeScript (ranks {leaders}), it needs exactly one: "
                          "start every other node's torchrun without VADER_BRIDGE_ENDPOINT (docs/distributed.md)")
-    _group = Group(dist.get_rank(), dist.get_world_size(), local_rank, leaders[0], backend, calls)
+    _group = Group(dist.get_rank(), dist.get_world_size(), local_rank, leaders[0], backend, calls, shards_frozen_base=claims[leaders[0]][1])
     return _group
 
 
@@ -147,7 +153,7 @@ def _collective(what: str, action: Callable[[], Result]) -> Result:
 
 def share_call(method: str, params: dict[str, Any]) -> None:
     """Leader: hands a checked call to the followers before running it itself."""
-    if _group is None or method in LEADER_ONLY:
+    if _group is None or (method in LEADER_ONLY and not (_group.shards_frozen_base and method in SHARDED_BASE_CALLS)):
         return
     import torch.distributed as dist
 

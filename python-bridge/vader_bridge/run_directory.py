@@ -8,6 +8,7 @@
     checkpoints/       the full training state at save points, for --resume (checkpoints.py)
     <name>.gif         samples (before-0.gif, after-0.gif, ...), each with <name>.mp4 beside it
     evaluation.json    the judge before and after training (digit world), when it ran
+    early-stop.json    a fit's held-out evaluations and the step whose LoRA it kept (earlyStop)
 
 Every write is complete before the next step starts, so a run stopped at any step boundary
 leaves the last completed step's metrics and (at save points) weights on disk. `load` reads all
@@ -28,6 +29,7 @@ from .video import write_video
 
 CONFIG_FILE = "config.json"
 EVALUATION_FILE = "evaluation.json"
+EARLY_STOP_FILE = "early-stop.json"
 REWARDS_FILE = "rewards.json"
 METRICS_FILE = "metrics.jsonl"
 LORA_FOLDER = "lora"
@@ -47,6 +49,9 @@ class RunDirectory:
 
     def save_evaluation(self, evaluation: dict[str, Any]) -> str:
         return self._write_json(EVALUATION_FILE, evaluation)
+
+    def save_early_stop(self, record: dict[str, Any]) -> str:
+        return self._write_json(EARLY_STOP_FILE, record)
 
     def _write_json(self, name: str, value: dict[str, Any]) -> str:
         target = self.path / name

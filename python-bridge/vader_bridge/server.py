@@ -32,6 +32,7 @@ import msgpack
 import zmq
 
 from . import distributed, protocol
+from .answers import PendingAnswers
 from .call import Call, Handler
 from .control import CancelRegistry, ControlChannel
 from .handles import UnknownHandleError
@@ -61,6 +62,7 @@ class BridgeServer:
     socket: Any = None
     running: bool = True
     cancels: CancelRegistry = field(default_factory=CancelRegistry)
+    answers: PendingAnswers = field(default_factory=PendingAnswers)  # questions handlers ask mid-call (answers.py)
     shared_memory: SharedMemory | None = None
     _last_seq_in: dict[bytes, int] = field(default_factory=dict)
     _next_seq_out: dict[bytes, int] = field(default_factory=dict)
@@ -132,7 +134,7 @@ class BridgeServer:
 
     def dispatch(self, identity: bytes, header: dict[str, Any], tensor_frames: list[Any]) -> None:
         request_id, method = header["id"], header["method"]
-        call = Call(self.send, self.cancels, identity, request_id, method)
+        call = Call(self.send, self.cancels, identity, request_id, method, self.answers)
         try:
             if len(tensor_frames) != len(header["tensors"]):
                 raise BadRequest(f"header describes {len(header['tensors'])} tensors but {len(tensor_frames)} frames arrived")
@@ -150,7 +152,8 @@ class BridgeServer:
             if self.check_params is not None:
                 params = self.check_params(method, params)
             distributed.share_call(method, params)  # a data-parallel run's followers run it too
-            result = handler(params, call)
+            with call.serving():  # deep code that must ask the caller finds it (answers.py)
+                result = handler(params, call)
         except distributed.GroupFailed as error:  # no answer: the launcher's report of the failed rank is the answer
             distributed.exit_after_failure(error, log)
         except Cancelled as error:
@@ -297,7 +300,7 @@ def main() -> None:
     server.bind(endpoint)
     control_endpoint = os.environ.get("VADER_BRIDGE_CONTROL_ENDPOINT")
     if control_endpoint:
-        ControlChannel(key, control_endpoint, server.cancels, log).start()
+        ControlChannel(key, control_endpoint, server.cancels, log, server.answers).start()
     print(f"{READY_PREFIX} {endpoint}", flush=True)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nobody reads stdout after READY
     server.run()

@@ -6,6 +6,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { Bridge } from "../bridge.js";
 import { compare, runStepLine } from "../compare/compare.js";
 import { plotComparison, plotFinalBySize, type SizedComparison } from "../compare/plot.js";
+import { writeComparisonReport } from "../report/write-report.js";
 import { loadComparisonResults } from "../compare/saved-results.js";
 import { comparisonTable } from "../compare/table.js";
 import { AbortError, ConfigError } from "../errors.js";
@@ -280,7 +281,7 @@ export async function compareCommandLine(argv: CompareArguments, printer: Printe
 }
 
 /**
- * `--plot DIR...`: each comparison's table.md and curves.png drawn again from its results.json (any
+ * `--plot DIR...`: each comparison's table.md, curves.png and report.html drawn again from its results.json (any
  * version, summarized by today's rules); with several, figure7.png across them into `out` (default: the first's parent).
  */
 async function redraw(folders: string[], out: string | undefined, print: (line: string) => void): Promise<ComparisonResults[]> {
@@ -292,7 +293,7 @@ async function redraw(folders: string[], out: string | undefined, print: (line: 
   await using bridge = await Bridge.start();
   for (const { folder, results } of loaded) {
     writeFileSync(join(folder, results.files.table), comparisonTable(results));
-    print(`${folder}: ${results.files.table}, ${await plotComparison(bridge, results, join(folder, results.files.plot))}`);
+    print(`${folder}: ${results.files.table}, ${await plotComparison(bridge, results, join(folder, results.files.plot))}, ${writeComparisonReport(folder)}`);
   }
   if (loaded.length > 1) {
     const target = join(resolve(out ?? dirname(loaded[0]?.folder ?? ".")), "figure7.png");

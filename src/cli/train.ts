@@ -9,14 +9,16 @@ import { writeRunReport } from "../report/write-report.js";
 import { Run } from "../run/run.js";
 import { addTensorBoardVideo } from "../run/tensorboard.js";
 import { Scheduler } from "../scheduler/scheduler.js";
+import type { EarlyStopRecord } from "../specs/early-stop.js";
 import type { StepMetrics } from "../specs/metrics.js";
+import type { RewardSpec } from "../specs/reward-spec.js";
 import { METHOD_LABELS, sharedTaskFields, trainerFor, TRAINING_METHODS, type TrainingMethod } from "../trainer/by-method.js";
 import { evaluate, type EvaluationReport } from "../world/evaluate.js";
 import { JUDGE_FALL, measureFalls } from "../compare/summary.js";
 import { describeFalls } from "../compare/table.js";
 import { formatStep, mean } from "./format.js";
 import { stopOnCtrlC } from "./ctrl-c.js";
-import { checkRewardNames, existingFolder, MODEL_FOLDER, readJsonFile, readTextFile, writableFolder } from "./inputs.js";
+import { checkRewardNames, existingFolder, jsonObjectFlag, MODEL_FOLDER, readJsonFile, readTextFile, writableFolder } from "./inputs.js";
 import { openJobModel, promptsFromText } from "./job-model.js";
 import { createOutput, outputOf, sampleWithProgress, withOutputFlags, withSpinner, type Printer } from "./output.js";
 import { TINY_TRAIN_JOB, TrainJobConfig, WORLD_TASKS, worldTrainJob, type TrainJobInput, type WorldTask } from "../world/train-job.js";
@@ -33,7 +35,10 @@ export interface TrainArguments {
   steps?: number;
   lr?: number;
   seed?: number;
-  reward?: WorldTask;
+  /** A digit-world task (its reward, prompts and settings) or any registered reward's name. */
+  reward?: string;
+  /** JSON options of the --reward. */
+  options?: string;
   prompts?: string;
   model?: string;
   tiny?: boolean;
@@ -43,15 +48,18 @@ export interface TrainArguments {
   processes?: number;
   nodes?: number;
   rendezvous?: string;
+  shardFrozenBase?: boolean;
 }
 
 type JudgeSummary = ReturnType<typeof summary>;
 
 export function resolveTrainJob(argv: TrainArguments): TrainJobConfig {
   const fromFile = argv.config ? readJsonFile("--config", argv.config, "a JSON job file") : {};
-  const base: TrainJobInput = argv.tiny ? TINY_TRAIN_JOB : worldTrainJob(argv.reward ?? "digit");
+  const task = !argv.tiny && argv.reward !== undefined && Object.hasOwn(WORLD_TASKS, argv.reward) ? (argv.reward as WorldTask) : undefined;
+  const base: TrainJobInput = argv.tiny ? TINY_TRAIN_JOB : worldTrainJob(task ?? "digit");
   const method = argv.method ?? fromFile.method ?? "vader";
   const merged: Record<string, unknown> = { ...base, ...fromFile, method };
+  if (argv.reward !== undefined || argv.options !== undefined) merged.reward = flagReward(argv, task);
   // A task's trainer settings are VADER's; another method keeps only the sampler, guidance, LoRA and seed.
   const taskTrainer = method === "vader" ? (base.trainer ?? {}) : sharedTaskFields(base.trainer ?? {});
   const trainer = { ...taskTrainer, ...(fromFile.trainer as object | undefined) } as Record<string, unknown>;
@@ -70,11 +78,25 @@ export function resolveTrainJob(argv: TrainArguments): TrainJobConfig {
   if (argv.saveEvery !== undefined) merged.saveEvery = argv.saveEvery;
   if (argv.processes !== undefined) merged.processes = argv.processes;
   if (argv.nodes !== undefined) merged.nodes = argv.nodes;
+  if (argv.shardFrozenBase !== undefined) merged.shardFrozenBase = argv.shardFrozenBase;
   const parsed = TrainJobConfig.safeParse(merged);
   if (!parsed.success) throw ConfigError.fromZod(argv.config ? `train job (${argv.config} + flags)` : "train job", parsed.error);
   if ("directory" in parsed.data.model) existingFolder("model.directory", parsed.data.model.directory, MODEL_FOLDER);
   checkRewardNames(parsed.data.reward, "reward");
   return parsed.data;
+}
+
+/**
+ * The reward --reward and --options name: a task's reward (its options overridden by --options), any
+ * registered reward by name, or with --options alone the base job's reward with those options.
+ */
+function flagReward(argv: TrainArguments, task: WorldTask | undefined): RewardSpec {
+  const options = argv.options === undefined ? {} : jsonObjectFlag("--options", argv.options);
+  const fallback = (argv.tiny ? TINY_TRAIN_JOB.reward : worldTrainJob(task ?? "digit").reward) as RewardSpec;
+  const named = (argv.reward === undefined ? fallback : task ? WORLD_TASKS[task].reward : { kind: "named", name: argv.reward, options: {} }) as RewardSpec;
+  if (named.kind !== "named") throw new ConfigError("--options", ["applies to a named reward; give --reward NAME"]);
+  checkRewardNames(named, "--reward");
+  return Reward.named(named.name, { ...named.options, ...options }).spec;
 }
 
 /** The job a run recorded in its config.json, for --resume (what the run learned about its machine is dropped). */
@@ -102,7 +124,12 @@ export async function train(argv: TrainArguments, printer: Printer = console.log
   output.event("run-directory", { path: runDirectory, resuming });
 
   // Several ranks: torchrun starts them, and this bridge is their leader (docs/distributed.md).
-  await using bridge = await Bridge.start({ processes: job.processes, nodes: job.nodes, ...(argv.rendezvous ? { rendezvous: argv.rendezvous } : {}) });
+  await using bridge = await Bridge.start({
+    processes: job.processes,
+    nodes: job.nodes,
+    ...(argv.rendezvous ? { rendezvous: argv.rendezvous } : {}),
+    ...(job.shardFrozenBase ? { shardFrozenBase: true } : {}),
+  });
   if (job.processes * job.nodes > 1) print(`data-parallel: ${job.processes * job.nodes} ranks (${job.processes} per node x ${job.nodes} nodes), batch ${"batchSize" in job.trainer ? job.trainer.batchSize : "?"} split evenly`);
   print(`bridge: Python ${bridge.info.python}, torch ${bridge.info.versions.torch}, device ${bridge.info.device}`);
   await using model = await withSpinner(output, "loading model", () => openJobModel(bridge, job.model));
@@ -164,7 +191,7 @@ export async function train(argv: TrainArguments, printer: Printer = console.log
   const remaining = job.steps - history.length;
   print(`training: ${remaining} steps of ${METHOD_LABELS[job.method]}, reward ${reward}, ${prompts.length} prompts (Ctrl-C stops after the current step and saves)`);
   const ctrlC = stopOnCtrlC(bridge, (line) => output.warn(line), "stopping after the current step and saving");
-  const fitting = trainer.fit({ prompts, steps: Math.max(remaining, 0), runDirectory, signal: ctrlC.signal, ...(job.saveEvery ? { saveEvery: job.saveEvery } : {}), ...(tensorboard ? { tensorboardDirectory: tensorboard } : {}) });
+  const fitting = trainer.fit({ prompts, steps: Math.max(remaining, 0), runDirectory, signal: ctrlC.signal, ...(job.saveEvery ? { saveEvery: job.saveEvery } : {}), ...(tensorboard ? { tensorboardDirectory: tensorboard } : {}), ...(job.earlyStop ? { earlyStop: job.earlyStop } : {}) });
   let loraPath: string | null = null;
   try {
     const steps = output.progress("training", job.steps, { start: history.length });
@@ -177,7 +204,9 @@ export async function train(argv: TrainArguments, printer: Printer = console.log
     } finally {
       steps.stop();
     }
-    loraPath = (await fitting.result).loraPath;
+    const fitted = await fitting.result;
+    loraPath = fitted.loraPath;
+    if (fitted.earlyStop) print(describeEarlyStop(fitted.earlyStop));
   } catch (error) {
     if (!(error instanceof AbortError)) throw error;
     output.warn(`stopped after step ${history.length} of ${job.steps}: metrics, LoRA and checkpoint of that step are in ${runDirectory}; continue with vader train --resume ${runDirectory}`);
@@ -214,6 +243,13 @@ export async function train(argv: TrainArguments, printer: Printer = console.log
   return runDirectory;
 }
 
+/** One line on what early stopping did: the held-out scores, and the step whose LoRA was kept. */
+function describeEarlyStop(record: EarlyStopRecord): string {
+  const scores = record.evaluations.map((evaluation) => `${evaluation.step}: ${evaluation.score.toFixed(4)}`).join(", ");
+  const ending = record.stopped ? `stopped after step ${record.lastStep}` : `ran all ${record.lastStep} steps`;
+  return `early stop: ${ending}; held-out reward by step ${scores}; kept the LoRA of step ${record.keptStep}`;
+}
+
 function summary(report: EvaluationReport) {
   return { samples: report.judge.samples, digitAccuracy: report.judge.digitAccuracy, directionAccuracy: report.judge.directionAccuracy, rewards: report.rewards };
 }
@@ -230,7 +266,8 @@ export const trainCommand: CommandModule<object, TrainArguments> = {
       .option("steps", { type: "number", describe: "optimizer steps" })
       .option("lr", { type: "number", describe: "learning rate" })
       .option("seed", { type: "number", describe: "trainer seed" })
-      .option("reward", { choices: Object.keys(WORLD_TASKS), describe: "digit-world task: its reward, prompts and settings (default: digit)" })
+      .option("reward", { type: "string", describe: `a digit-world task (${Object.keys(WORLD_TASKS).join(", ")}: its reward, prompts and settings; default digit), or any registered reward's name` })
+      .option("options", { type: "string", describe: "the reward's options as a JSON object, e.g. '{\"digit\": 3}'" })
       .option("prompts", { type: "string", describe: "text file of training prompts, one per line" })
       .option("model", { type: "string", describe: "model folder: Model.save or a diffusers pipeline folder (ModelScope text-to-video, Wan) (default: the digit world's base)" })
       .option("tiny", { type: "boolean", describe: "the random-weight tiny model with a brightness reward (smoke test)" })
@@ -239,9 +276,10 @@ export const trainCommand: CommandModule<object, TrainArguments> = {
       .option("processes", { type: "number", describe: "data-parallel ranks on this machine, started by torchrun (docs/distributed.md)" })
       .option("nodes", { type: "number", describe: "machines in a data-parallel run; the others join the --rendezvous (docs/distributed.md)" })
       .option("rendezvous", { type: "string", describe: "host:port of the c10d rendezvous that every node joins (needed with --nodes > 1)" })
+      .option("shard-frozen-base", { type: "boolean", describe: "shard the frozen denoiser over the ranks with FSDP2, for bases too big for one GPU (docs/distributed.md)" })
       .option("resume", { type: "string", describe: "continue the run in this directory from its last good checkpoint, with the job it recorded" })
       .option("tensorboard", { type: "string", describe: "also write TensorBoard event files to this folder: reward, its terms, loss, grad-norm, lr, seconds per step; the before/after samples" })
-      .conflicts("resume", ["config", "name", "steps", "lr", "seed", "reward", "prompts", "model", "tiny", "method", "eval-samples", "save-every", "processes", "nodes"]) as unknown as Argv<TrainArguments>,
+      .conflicts("resume", ["config", "name", "steps", "lr", "seed", "reward", "prompts", "model", "tiny", "method", "eval-samples", "save-every", "processes", "nodes", "shard-frozen-base"]) as unknown as Argv<TrainArguments>,
   handler: async (argv: ArgumentsCamelCase<TrainArguments>) => {
     await train(argv, createOutput(argv));
   },

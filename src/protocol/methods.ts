@@ -2,6 +2,7 @@
 // Bridge calls validate params before they leave and results when they arrive; Python checks
 // params again against the JSON Schema generated from these (python-bridge/vader_bridge/configs.py).
 import { z } from "zod";
+import { EarlyStopRecord } from "../specs/early-stop.js";
 import { FitOptions } from "../specs/fit-options.js";
 import { StepMetrics } from "../specs/metrics.js";
 import { ModelCreateParams, ModelInfo } from "../specs/model-config.js";
@@ -176,7 +177,7 @@ export const METHODS = {
   },
   "trainer.fit": {
     params: FitOptions.extend({ handle: HandleId }),
-    result: z.strictObject({ steps: z.number().int().nonnegative(), last: StepMetrics.nullable(), loraPath: z.string().nullable() }),
+    result: z.strictObject({ steps: z.number().int().nonnegative(), last: StepMetrics.nullable(), loraPath: z.string().nullable(), earlyStop: EarlyStopRecord.optional() }),
   },
   /**
    * Loads a run directory's newest good checkpoint (LoRA, optimizer, trainer state, random
@@ -232,4 +233,11 @@ export const EVENTS = {
   "sample-start": z.strictObject({ prompts: z.number().int(), batches: z.number().int() }),
   "sample-delta": z.strictObject({ done: z.number().int(), total: z.number().int(), seconds: z.number() }),
   "sample-end": z.strictObject({ total: z.number().int() }),
+  /** A question: a TypeScript reward function's scores for these videos (uint8 [B, F, H, W, 3]), answered on the control channel. */
+  "reward-request": z.strictObject({
+    question: z.number().int().positive(),
+    term: z.string(),
+    video: TensorValue,
+    prompts: z.array(z.string()),
+  }),
 } as const;

@@ -76,11 +76,14 @@ export const ErrorReplyHeaderSchema = z.strictObject({
   error: ErrorEnvelopeSchema,
 });
 
-/** Streamed before the reply of a long call: `<noun>-start`, `<noun>-delta`, `<noun>-end`. */
+/**
+ * Streamed before the reply of a long call: `<noun>-start`, `<noun>-delta`, `<noun>-end`; and
+ * `<noun>-request`, a question the caller answers on the control channel while the call waits.
+ */
 export const EventHeaderSchema = z.strictObject({
   ...ReplyCommon,
   type: z.literal("event"),
-  event: z.string().regex(/^[a-z]+(-[a-z]+)*-(start|delta|end)$/),
+  event: z.string().regex(/^[a-z]+(-[a-z]+)*-(start|delta|end|request)$/),
   data: z.unknown(),
 });
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { wholeNumber } from "./bounds.js";
+import { EarlyStopConfig } from "./early-stop.js";
 
 /** One `fit` call of any trainer. */
 export const FitOptions = z.strictObject({
@@ -11,6 +12,8 @@ export const FitOptions = z.strictObject({
   saveEvery: wholeNumber(1, 1_000_000).optional(),
   /** Folder for TensorBoard event files: each step's reward (mean, std, each term), loss, gradNorm, lr and seconds. */
   tensorboardDirectory: z.string().min(1).optional(),
+  /** Stop when a held-out reward term stops improving (early-stop.ts); left out: every step runs. */
+  earlyStop: EarlyStopConfig.optional(),
 });
 export type FitOptions = z.output<typeof FitOptions>;
 export type FitOptionsInput = z.input<typeof FitOptions>;

@@ -15,6 +15,7 @@ import {
   ObjectRemovalOptions,
   PickScoreOptions,
   PixelStatisticOptions,
+  PythonFunctionOptions,
   RemovalOptions,
   TemporalConsistencyOptions,
   TestingExceptionOptions,
@@ -48,6 +49,8 @@ export const IMPLEMENTATIONS = {
     digit: DigitOptions,
     motion: MotionOptions,
     removal: RemovalOptions,
+    /** A user's own Python function, `module:function` or `path/to/file.py:function` (docs/rewards.md). */
+    python: PythonFunctionOptions,
     /** Raises on purpose, for tests of error paths. */
     "testing-exception": TestingExceptionOptions,
   },

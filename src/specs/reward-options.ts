@@ -38,6 +38,21 @@ export const FrameSelection = z
 /** The pixel statistics (colorfulness, contrast, saturation) have only the frames they score. */
 export const PixelStatisticOptions = z.strictObject({ frames: FrameSelection });
 
+/**
+ * The `python` reward: a user's own function, `module:function` (importable from the bridge's
+ * PYTHONPATH) or `path/to/file.py:function`, called with frames [B, F, 3, H, W] in [0, 1] and the
+ * prompts; it returns a differentiable score per video [B] (python-bridge/vader_bridge/rewards/python_function.py).
+ */
+export const PythonFunctionOptions = z.strictObject({
+  function: z.string().regex(/^[^:]+:[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, {
+    error: "must name a function as module:function (e.g. \"my_rewards:sharpness\") or path/to/file.py:function",
+  }),
+  /** Per frame (the default): which decoded frames the function is given. */
+  frames: FrameSelection,
+  /** The function scores whole clips: it is given every frame, and a VADER trainer decodes them all. */
+  wholeClip: z.boolean().default(false),
+});
+
 export const BrightnessOptions = z.strictObject({
   /** Without a target, brighter is better (up to white); with one, closeness to that mean luma. */
   target: z.number().min(0).max(1).optional(),

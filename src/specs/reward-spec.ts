@@ -7,13 +7,23 @@ export type RewardSpec =
   | { kind: "scaled"; factor: number; reward: RewardSpec }
   | { kind: "sum"; terms: RewardSpec[] }
   | { kind: "target"; target: number; reward: RewardSpec }
-  | { kind: "clip"; min?: number; max?: number; reward: RewardSpec };
+  | { kind: "clip"; min?: number; max?: number; reward: RewardSpec }
+  | { kind: "typescript"; name: string; timeoutMs: number };
+
+/** The most a TypeScript reward function may take to answer, by default (5 minutes). */
+export const DEFAULT_REWARD_FUNCTION_TIMEOUT_MS = 300_000;
+
+/** A TypeScript reward function's name: its label in the metrics. */
+export const RewardFunctionName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, { error: "must be a reward name such as \"mean-red\" (a letter, then letters, digits, _ . -; at most 64)" });
 
 const finite = z.number().refine(Number.isFinite, { error: "must be a finite number" });
 
 /**
  * A reward as data: a tree of named rewards, scalings, sums, targets (-|r - target|) and clips
- * that Python builds into a module.
+ * that Python builds into a module, and TypeScript functions (`typescript`: the function stays in
+ * TypeScript, which Python asks for scores; no gradient).
  * A named reward's `options` are checked against that reward's own schema (reward-options.ts for
  * the built-ins; a Python-only plugin declares its schema in Python).
  */
@@ -37,6 +47,12 @@ export const RewardSpecSchema: z.ZodType<RewardSpec, unknown> = z.lazy(() =>
       .strictObject({ kind: z.literal("clip"), min: finite.optional(), max: finite.optional(), reward: RewardSpecSchema })
       .refine((clip) => clip.min !== undefined || clip.max !== undefined, { error: "must have min, max or both" })
       .refine((clip) => clip.min === undefined || clip.max === undefined || clip.min <= clip.max, { error: "must not be below min", path: ["max"] }),
+    /** A TypeScript function's scores (Reward.fromFunction): the spec names it; the function itself cannot travel. */
+    z.strictObject({
+      kind: z.literal("typescript"),
+      name: RewardFunctionName,
+      timeoutMs: z.number().int().min(1).max(86_400_000).default(DEFAULT_REWARD_FUNCTION_TIMEOUT_MS),
+    }),
     z.strictObject({
       kind: z.literal("sum"),
       terms: z.array(RewardSpecSchema).min(1, { error: "must list at least one reward" }),

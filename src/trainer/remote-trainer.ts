@@ -5,6 +5,7 @@ import type { z } from "zod";
 import { ConfigError } from "../errors.js";
 import type { Model } from "../model/model.js";
 import type { Reward } from "../reward/reward.js";
+import type { EarlyStopRecord } from "../specs/early-stop.js";
 import { FitOptions, type FitOptionsInput } from "../specs/fit-options.js";
 import type { StepMetrics } from "../specs/metrics.js";
 import { RemoteHandle } from "../transport/remote-handle.js";
@@ -18,6 +19,8 @@ export interface FitResult<Metrics extends StepMetrics = StepMetrics> {
   last: Metrics | null;
   /** The LoRA weights last saved in the run directory, or null (no `runDirectory`, or no step completed). */
   loraPath: string | null;
+  /** With `earlyStop`: the held-out evaluations and the step whose LoRA the trainer kept. */
+  earlyStop?: EarlyStopRecord;
 }
 
 /** A fit in progress: iterate it for per-step metrics; `result` settles when Python finishes. */
@@ -27,6 +30,7 @@ export interface FitRun<Metrics extends StepMetrics = StepMetrics> extends Async
 
 class PythonTrainer extends RemoteHandle {
   static async create(algorithm: string, model: Model, reward: Reward, config: Record<string, unknown>): Promise<PythonTrainer> {
+    reward.callOptions(); // a TypeScript term without its function is refused before Python builds anything
     const created = await model.bridge.call("trainer.create", { algorithm, model: model.handle, reward: reward.spec, config });
     model.updateInfo(created.model);
     return new PythonTrainer(model.bridge, created.handle);
@@ -59,7 +63,10 @@ export class RemoteTrainer<Config extends Record<string, unknown>, Metrics exten
     const { signal, ...data } = options;
     const parsed = FitOptions.safeParse(data);
     if (!parsed.success) throw ConfigError.fromZod("fit options", parsed.error);
-    const stream = this.created().then((remote) => this.model.bridge.stream("trainer.fit", { ...parsed.data, handle: remote.handle }, { signal }));
+    // The reward's TypeScript terms answer Python's reward-requests while the fit waits on them.
+    const stream = this.created().then((remote) =>
+      this.model.bridge.stream("trainer.fit", { ...parsed.data, handle: remote.handle }, { signal, ...this.reward.callOptions() }),
+    );
     const result = stream.then(async ({ result: fitted }) => {
       const { last, ...rest } = await fitted;
       return { ...rest, last: last === null ? null : this.metrics.parse(last) };

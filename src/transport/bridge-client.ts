@@ -8,7 +8,7 @@ import type { ErrorEnvelope } from "../specs/envelope.js";
 import { PROTOCOL_VERSION } from "../protocol/version.js";
 import { AbortError, BridgeClosedError, BridgeStartError, ConfigError, ProtocolError, PythonError } from "../errors.js";
 import { BridgeConnection, type StreamedEvent } from "./bridge-connection.js";
-import { ControlConnection } from "./control-connection.js";
+import { type ControlAnswer, ControlConnection } from "./control-connection.js";
 import { EventQueue } from "./event-queue.js";
 import { DistributedFields, requireRendezvous } from "./distributed-launch.js";
 import { DEFAULT_START_TIMEOUT_MS, PythonProcess, type PythonProcessOptions } from "./python-process.js";
@@ -34,6 +34,9 @@ const BridgeOptionsSchema = z
   })
   .superRefine(requireRendezvous);
 
+/** Events that ask the caller something (answered through `CallOptions.answer`). */
+const QUESTION = /-request$/;
+
 /** Options of one `call`: a listener for its streamed events and a signal that cancels it. */
 export interface CallOptions {
   /** Receives each event (`<noun>-start|delta|end`) that Python streams before the call's result. */
@@ -43,6 +46,13 @@ export interface CallOptions {
    * then rejects with AbortError. A call Python finished anyway resolves with its result.
    */
   signal?: AbortSignal;
+  /**
+   * Answers the call's questions: events named `<noun>-request` that Python emits mid-call and then
+   * waits on (a TypeScript reward function's scores). Its result goes back on the control channel;
+   * a throw goes back as the error's message. A question this call has no `answer` for is answered
+   * with an error at once, so that Python never waits on it.
+   */
+  answer?: (question: StreamedEvent) => Promise<Record<string, unknown>>;
 }
 
 /** A long call in progress: its events as they stream, and its final result. */
@@ -144,7 +154,8 @@ export class BridgeClient implements AsyncDisposable {
     if (!checked.success) throw ConfigError.fromZod(`params for ${method}`, checked.error);
     const { signal } = options;
     if (signal?.aborted) throw new AbortError(method);
-    const { id, result } = this.connection.call(method, checked.data as Record<string, unknown>, { onEvent: options.onEvent });
+    const onEvent = (event: StreamedEvent) => (QUESTION.test(event.event) ? void this.answerQuestion(method, event, options.answer) : options.onEvent?.(event));
+    const { id, result } = this.connection.call(method, checked.data as Record<string, unknown>, { onEvent });
     const onAbort = () => void this.control.cancel(id);
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
@@ -154,6 +165,20 @@ export class BridgeClient implements AsyncDisposable {
     } finally {
       signal?.removeEventListener("abort", onAbort);
     }
+  }
+
+  /** Runs `answer` on one question of a call and sends its result (or its error's message) back on the control channel. */
+  private async answerQuestion(method: string, question: StreamedEvent, answer: CallOptions["answer"]): Promise<void> {
+    const id = (question.data as { question?: unknown } | null)?.question;
+    if (typeof id !== "number" || !Number.isInteger(id)) return; // nothing to answer to; Python's own time limit ends its wait
+    let reply: ControlAnswer;
+    try {
+      if (!answer) throw new Error(`${method} was called without a handler for its ${question.event} events`);
+      reply = { status: "ok", result: await answer(question) };
+    } catch (error) {
+      reply = { status: "error", message: error instanceof Error ? error.message : String(error) };
+    }
+    await this.control.answer(id, reply);
   }
 
   /** Like `call`, but the events come as an AsyncIterable; iterating also surfaces the call's failure. */

@@ -19,12 +19,32 @@ export const DistributedFields = z.strictObject({
   rendezvousId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "must be 1 to 64 letters, digits, _ or -" }).optional(),
   /** Seconds a training collective may wait for a slow rank before the run is stopped (default 120). */
   collectiveTimeoutS: z.number().positive().max(86_400).optional(),
+  /**
+   * Shard each model's frozen denoiser over the ranks with FSDP2 (each holds 1/N of it), for bases that do not fit one
+   * GPU such as Wan 2.2 A14B; the LoRA stays whole on every rank. Needs several ranks (docs/distributed.md).
+   */
+  shardFrozenBase: z.boolean().optional(),
 });
 
-/** The rule across fields, for any schema that holds DistributedFields. */
-export function requireRendezvous(options: { nodes?: number | undefined; rendezvous?: string | undefined }, context: z.RefinementCtx): void {
+/** The rules across fields, for any schema that holds DistributedFields. */
+export function requireRendezvous(
+  options: { processes?: number | undefined; nodes?: number | undefined; rendezvous?: string | undefined; shardFrozenBase?: boolean | undefined },
+  context: z.RefinementCtx,
+): void {
   if ((options.nodes ?? 1) > 1 && options.rendezvous === undefined) {
     context.addIssue({ code: "custom", path: ["rendezvous"], message: `is needed with nodes ${options.nodes}: give the host:port of the c10d rendezvous every node joins` });
+  }
+  requireRanksToShard(options.shardFrozenBase, (options.processes ?? 1) * (options.nodes ?? 1), context);
+}
+
+/** shardFrozenBase splits the base over the ranks: with one rank there is nothing to split it over. */
+export function requireRanksToShard(shardFrozenBase: boolean | undefined, ranks: number, context: z.RefinementCtx): void {
+  if (shardFrozenBase && ranks < 2) {
+    context.addIssue({
+      code: "custom",
+      path: ["shardFrozenBase"],
+      message: `shards the frozen base over the ranks of a data-parallel run, but this run has ${ranks}: set processes (and nodes) to 2 or more ranks, or leave shardFrozenBase out`,
+    });
   }
 }
 
@@ -51,6 +71,8 @@ export function launcherEnvironment(options: DistributedOptions): Record<string,
     // torchrun sets 1 thread per rank otherwise and says so on stderr; VADER_TORCH_THREADS still wins in the bridge.
     OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? "1",
     ...(options.collectiveTimeoutS !== undefined ? { VADER_COLLECTIVE_TIMEOUT_S: String(options.collectiveTimeoutS) } : {}),
+    // Read by the leader only, which tells the other ranks (python-bridge/vader_bridge/sharding.py).
+    ...(options.shardFrozenBase ? { VADER_SHARD_FROZEN_BASE: "1" } : {}),
   };
 }
 

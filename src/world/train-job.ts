@@ -3,11 +3,13 @@
 // digit world's built-in tasks as such jobs. The CLI merges a JSON file and flags over one.
 import { z } from "zod";
 import { IMPLEMENTATIONS } from "../specs/implementations.js";
+import { EarlyStopConfig } from "../specs/early-stop.js";
 import { ExpertOption, GeneratedSize, PlacementOptions } from "../specs/model-config.js";
 import { RewardSpecSchema } from "../specs/reward-spec.js";
 import { SchedulerConfig } from "../specs/scheduler-config.js";
 import type { VaderTrainerConfigInput } from "../specs/trainers/vader-config.js";
 import { TRAINING_METHODS, type MethodConfig, type TrainingMethod } from "../trainer/by-method.js";
+import { requireRanksToShard } from "../transport/distributed-launch.js";
 import { WORLD_BASE_DIRECTORY, WORLD_SAMPLING } from "./world-defaults.js";
 
 /** A model folder (the digit world's base by default, or any model in the same layout), optionally generating at another size; `expert`: the Wan 2.2 A14B expert LoRA trains. */
@@ -44,10 +46,14 @@ const TrainJobFields = z.strictObject({
   /** Training prompts; empty means the bridge's built-in animal/activity set (for tiny models). */
   prompts: z.array(z.string().min(1)).default([]),
   saveEvery: z.number().int().min(1).optional(),
+  /** Stop when a held-out reward term stops improving, keeping the best step's LoRA by default (src/specs/early-stop.ts). */
+  earlyStop: EarlyStopConfig.optional(),
   /** Data-parallel ranks per machine (docs/distributed.md): each trains on an equal share of every batch. */
   processes: z.number().int().min(1).max(256).default(1),
   /** Machines with `processes` ranks each, joined through a c10d rendezvous (`vader train --rendezvous host:port`). */
   nodes: z.number().int().min(1).max(1024).default(1),
+  /** Shard the model's frozen denoiser over the ranks with FSDP2 (each holds 1/N of it; docs/distributed.md). */
+  shardFrozenBase: z.boolean().optional(),
   preview: z
     .strictObject({
       prompts: z.array(z.string().min(1)).min(1).default(["digit 7 moving left"]),
@@ -73,6 +79,10 @@ const TrainJobFields = z.strictObject({
  */
 export const TrainJobConfig = TrainJobFields.transform((job, context): Omit<typeof job, "trainer"> & { method: TrainingMethod; trainer: MethodConfig } => {
   const ranks = job.processes * job.nodes;
+  if (job.shardFrozenBase && ranks < 2) {
+    requireRanksToShard(job.shardFrozenBase, ranks, context);
+    return z.NEVER;
+  }
   if (ranks > 1 && job.method !== "vader") {
     context.addIssue({ code: "custom", path: ["processes"], message: `${job.method} does not split its batch across ranks yet (only vader does): run it with one process and one node` });
     return z.NEVER;

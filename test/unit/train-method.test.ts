@@ -51,3 +51,23 @@ describe("vader train --method", () => {
     expect(issues).toEqual([expect.stringMatching(/^trainer\.scheduler\.eta must be greater than 0 for GRPO/)]);
   });
 });
+
+describe("vader train --reward NAME --options JSON", () => {
+  it("keeps a task name's whole task, and overrides its reward's options", () => {
+    const job = resolveTrainJob({ runsDir: "runs", reward: "removal", options: '{"digit": 3}' });
+    expect(job.prompts).toEqual(WORLD_TASKS.removal.prompts);
+    expect(job.reward).toEqual({ kind: "named", name: "removal", options: { digit: 3 } });
+  });
+
+  it("takes any registered reward with its options, on the tiny model too", () => {
+    const job = resolveTrainJob({ runsDir: "runs", tiny: true, reward: "aesthetic", options: '{"clip": "/models/clip", "head": "/models/head.pth"}' });
+    expect(job.reward).toMatchObject({ kind: "named", name: "aesthetic", options: { clip: "/models/clip", head: "/models/head.pth", frames: { mode: "all" } } });
+    expect(job.prompts).toEqual([]); // the tiny job's: the bridge's built-in prompts
+  });
+
+  it("refuses an unknown reward, bad options and bad JSON, naming the flag", () => {
+    expect(() => resolveTrainJob({ runsDir: "runs", tiny: true, reward: "sharpness" })).toThrow(/--reward[\s\S]*"sharpness" is not a reward; choose from/);
+    expect(() => resolveTrainJob({ runsDir: "runs", tiny: true, reward: "brightness", options: '{"target": 3}' })).toThrow(/target/);
+    expect(() => resolveTrainJob({ runsDir: "runs", tiny: true, reward: "brightness", options: "[1]" })).toThrow(/--options[\s\S]*must be a JSON object/);
+  });
+});

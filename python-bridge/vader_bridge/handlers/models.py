@@ -7,9 +7,11 @@ from typing import Any
 
 import torch
 
+from .. import distributed, sharding
 from ..call import Call, Handler
 from ..device import resolve_placement
 from ..models import VideoModel, create_model
+from ..protocol import Cancelled
 from ..sampling import sample_videos
 from ..schedulers import build_scheduler
 from .context import BridgeContext
@@ -23,11 +25,17 @@ def methods(context: BridgeContext) -> dict[str, Handler]:
     handles = context.handles
 
     def create(params: dict[str, Any], call: Call) -> dict[str, Any]:
-        model = create_model(params["source"], resolve_placement(params["device"], params["precision"]))
+        placement = resolve_placement(params["device"], params["precision"])
+        # A data-parallel run with shardFrozenBase: each rank holds 1/N of the denoisers (sharding.py).
+        model = sharding.create_sharded_model(params["source"], placement) if sharding.wanted() else create_model(params["source"], placement)
         return model_info(handles.add("model", model), model)
 
     def save(params: dict[str, Any], call: Call) -> dict[str, Any]:
-        handles.get(params["handle"], "model").save(params["directory"])
+        model: VideoModel = handles.get(params["handle"], "model")
+        if sharding.is_sharded(model):
+            raise ValueError("this model's denoiser is sharded over the ranks of the run (shardFrozenBase), so no rank holds its "
+                             "weights to save; its base is the folder it was loaded from (save LoRA with saveLora, which works)")
+        model.save(params["directory"])
         return {}
 
     def save_lora(params: dict[str, Any], call: Call) -> dict[str, Any]:
@@ -59,8 +67,11 @@ def methods(context: BridgeContext) -> dict[str, Handler]:
         batches = [prompts[start : start + batch_size] for start in range(0, len(prompts), batch_size)]
         call.emit("sample-start", {"prompts": len(prompts), "batches": len(batches)})
         videos = []
+        # A sharded model samples on every rank (distributed.SHARDED_BASE_CALLS): all stop at the leader's batch.
+        every_rank = sharding.is_sharded(model)
         for index, batch in enumerate(batches):
-            call.raise_if_cancelled(f"after {index} of {len(batches)} batches")
+            if distributed.leader_value(call.cancelled) if every_rank else call.cancelled:
+                raise Cancelled(f"{call.method} was cancelled after {index} of {len(batches)} batches")
             started = time.perf_counter()
             videos.append(sample_videos(model, scheduler, batch, seed=params["seed"] + index, guidance_scale=params["guidanceScale"]))
             done = sum(len(previous) for previous in batches[: index + 1])

@@ -7,6 +7,7 @@ from typing import Any
 from .. import distributed
 from ..call import Call, Handler
 from ..checkpoints import load_latest_checkpoint, save_checkpoint
+from ..early_stopping import HeldOutStopping
 from ..protocol import ConfigInvalid, Issue
 from ..run_directory import RunDirectory
 from ..tensorboard_log import TensorBoardLog
@@ -38,8 +39,13 @@ def methods(context: BridgeContext) -> dict[str, Handler]:
             run.save_reward_records(trainer.reward_records())
         board_path = params.get("tensorboardDirectory")
         board = TensorBoardLog(board_path) if board_path and distributed.is_leader() else None
+        early = params.get("earlyStop")
+        stopping = HeldOutStopping.from_options(trainer, context.rewards.build(early["reward"], ("earlyStop", "reward")), early,
+                                                params["prompts"]) if early else None
         call.emit("fit-start", {"steps": steps})
         last, lora_path, completed = None, None, 0
+        if stopping:
+            stopping.observe()  # the held-out score the fit starts from
 
         def save_point() -> str:
             # The LoRA for users, then the full state for --resume; both describe step trainer.steps_done.
@@ -62,14 +68,21 @@ def methods(context: BridgeContext) -> dict[str, Handler]:
             if board:
                 board.add_step(last)
             call.emit("fit-delta", last)
+            if stopping and stopping.observe():
+                break  # at a step boundary, its metrics written
         if run and completed > 0 and (save_every is None or trainer.steps_done % save_every != 0):
             lora_path = save_point()
+        stopped_early = stopping.finish() if stopping else None
+        if run and stopped_early:  # the checkpoint above is the last step's; the LoRA is the one kept
+            if stopped_early["keptStep"] != trainer.steps_done:
+                lora_path = run.save_lora(trainer.model, trainer.adapter)
+            run.save_early_stop(stopped_early)
         if board:
             board.close()
         call.emit("fit-end", {"steps": completed})
         saved = f"; the metrics and LoRA of step {completed} are in {directory_path}" if run and completed else ""
         call.raise_if_cancelled(f"after {completed} of {steps} steps{saved}")
-        return {"steps": completed, "last": last, "loraPath": lora_path}
+        return {"steps": completed, "last": last, "loraPath": lora_path, **({"earlyStop": stopped_early} if stopped_early else {})}
 
     def restore(params: dict[str, Any], call: Call) -> dict[str, Any]:
         """Loads a run's newest good checkpoint into a fresh trainer built from the run's own job, and

@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Iterator
 
 import diffusers
 import torch
+from torch.distributed.tensor import DTensor
 
 from ..device import Placement, dtype_name
 from ..protocol import ConfigInvalid, Issue
@@ -226,6 +227,8 @@ class VideoModel(ABC):
             # peft moves a wrapped layer's weight to `<layer>.base_layer.weight`: same weight, same digest.
             weights = {name.replace(".base_layer", ""): tensor for name, tensor in part.state_dict().items()}
             for name, tensor in sorted(weights.items()):
+                if isinstance(tensor, DTensor):  # a base sharded over the ranks (sharding.py): every rank runs this, in this order
+                    tensor = tensor.full_tensor()
                 data = tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes()
                 updates = [(base, name)]
                 if lora_adapter.is_lora_parameter_name(name):

@@ -4,7 +4,7 @@ path or the local Hugging Face cache (weight_files.py), never the network."""
 
 from __future__ import annotations
 
-from . import action, aesthetic, aesthetic_v2_5, brightness, clip_score, colorfulness, contrast, digit, hpsv2, motion, object_removal, pickscore, removal, saturation, temporal_consistency, testing_exception  # noqa: F401  (register names)
+from . import action, aesthetic, aesthetic_v2_5, brightness, clip_score, colorfulness, contrast, digit, hpsv2, motion, object_removal, pickscore, python_function, removal, saturation, temporal_consistency, testing_exception  # noqa: F401  (register names)
 from .build import RewardCache, build_reward
 from .reward import NamedReward, PerFrameReward, Reward, term_labels
 

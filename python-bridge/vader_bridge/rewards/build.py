@@ -5,6 +5,7 @@
     {"kind": "sum", "terms": [SPEC, ...]}
     {"kind": "target", "target": 6.0, "reward": SPEC}      -|r - 6|
     {"kind": "clip", "min": 0, "max": 1, "reward": SPEC}   either bound optional
+    {"kind": "typescript", "name": "my-score", "timeoutMs": 300000}   scored by TypeScript, no gradient
 
 The tree is checked against the schema generated from RewardSpecSchema, each named reward's
 options against that reward's own schema; errors name the place in the tree
@@ -21,6 +22,7 @@ from ..protocol import ConfigInvalid, Issue
 from ..registry import configured
 from .composition import ClippedReward, ScaledReward, SumReward, TargetReward
 from .reward import Reward
+from .typescript_function import TypeScriptFunctionReward
 
 
 def build_reward(spec: dict, cache: "RewardCache | None" = None, where: tuple = ("reward",)) -> Reward:
@@ -33,6 +35,8 @@ def _build(spec: dict[str, Any], cache: "RewardCache | None", where: tuple) -> R
             return cache.named(spec["name"], spec["options"], where)
         implementation, config = configured("reward", spec["name"], spec["options"], where + ("options",))
         return implementation(config)
+    if spec["kind"] == "typescript":
+        return TypeScriptFunctionReward(spec["name"], int(spec["timeoutMs"]))
     if spec["kind"] == "scaled":
         return ScaledReward(float(spec["factor"]), _build(spec["reward"], cache, where + ("reward",)))
     if spec["kind"] == "target":

@@ -57,11 +57,11 @@ class Reward(ABC):
 
 
 def term_labels(terms: list["NamedReward"]) -> list[str]:
-    """Each named term's label in the metrics: its name, with #2, #3... on repeats."""
+    """Each named term's label in the metrics: its `label` (usually its name), with #2, #3... on repeats."""
     labels, seen = [], {}
     for term in terms:
-        seen[term.name] = seen.get(term.name, 0) + 1
-        labels.append(term.name if seen[term.name] == 1 else f"{term.name}#{seen[term.name]}")
+        seen[term.label] = seen.get(term.label, 0) + 1
+        labels.append(term.label if seen[term.label] == 1 else f"{term.label}#{seen[term.label]}")
     return labels
 
 
@@ -70,7 +70,8 @@ class NamedReward(Reward):
 
     A whole-clip reward (`whole_clip = True`) scores a video from all its frames at once (an action
     classifier); `clip_frames`, when set, is the exact number it needs. Trainers read both when they
-    are built, so a mismatch is refused or resolved before the first step.
+    are built, so a mismatch is refused or resolved before the first step; a term that is not
+    `differentiable` is refused there by a trainer that backpropagates the reward (VADER).
     """
 
     name: str
@@ -78,12 +79,19 @@ class NamedReward(Reward):
     version: ClassVar[str] = "1"  # bumped when the same options would score differently
     whole_clip: ClassVar[bool] = False
     clip_frames: ClassVar[int | None] = None
+    # False for a term whose score has no gradient (a TypeScript function's): VADER refuses such a tree.
+    differentiable: ClassVar[bool] = True
 
     def __init__(self, config: Any):
         self.config = config
 
     def spec(self) -> dict:
         return {"kind": "named", "name": self.name, "options": to_wire(self.config)}
+
+    @property
+    def label(self) -> str:
+        """What the metrics call this term (before #2 on repeats): its name, unless a reward says better."""
+        return self.name
 
     def weight_files(self) -> dict[str, Path]:
         """Option name -> the local file or folder its weights were loaded from (for the run record)."""

@@ -66,6 +66,8 @@ class Trainer(ABC):
 
     algorithm: ClassVar[str]
     Config: ClassVar[type]
+    # True for an algorithm that backpropagates the reward's gradient (VADER): it refuses terms without one.
+    backpropagates_reward: ClassVar[bool] = False
 
     def __init__(self, model: VideoModel, reward: Reward, config: Any):
         self.model, self.reward, self.config = model, reward, config
@@ -76,6 +78,7 @@ class Trainer(ABC):
         self.term_labels = term_labels(reward.named_terms())
         self._term_scores: list[list[torch.Tensor]] = [[] for _ in self.term_labels]
         self._check_clip_lengths()
+        self._check_reward_gradients()
         reset_peak_memory(model.device)  # peakMemoryBytes is this trainer's, not an earlier run's in the same process
 
     def _check_clip_lengths(self) -> None:
@@ -83,6 +86,18 @@ class Trainer(ABC):
         issues = [Issue(("reward",), f"the {term.name!r} reward scores whole clips of {term.clip_frames} frames, but the model "
                                      f"generates {self.model.frames}; build the model with {term.clip_frames} frames or drop that reward")
                   for term in self.reward.named_terms() if term.whole_clip and term.clip_frames not in (None, self.model.frames)]
+        if issues:
+            raise ConfigInvalid(issues)
+
+    def _check_reward_gradients(self) -> None:
+        """A term without a gradient (a TypeScript function's) gives an algorithm that backpropagates the reward nothing to follow."""
+        if not self.backpropagates_reward:
+            return
+        issues = [Issue(("reward",), f"the {term.label!r} term is a TypeScript function, which scores videos without a gradient, but "
+                                     f"{self.algorithm} backpropagates the reward's gradient into the LoRA; write it as a Python function "
+                                     "reward (Reward.python(\"module:function\"), differentiable torch code) or train with GRPO, DDPO or DPO, "
+                                     "which need only the scores")
+                  for term in self.reward.named_terms() if not term.differentiable]
         if issues:
             raise ConfigInvalid(issues)
 

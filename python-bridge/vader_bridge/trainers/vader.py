@@ -3,6 +3,8 @@
 One `step` = `grad_accumulation` micro-batches, each: sample a video with the current LoRA,
 keeping graph only through the last K steps; decode a few frames; score them with a
 differentiable reward; backpropagate -reward. Then clip and take one AdamW step on LoRA weights.
+With `reference_penalty` set (beta), the loss also has beta times the mean squared difference of
+the denoiser's predictions with and without the LoRA at those K steps (reference_penalty.py).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ..rewards import Reward
 from ..sampling import rollout
 from ..schedulers import build_scheduler
 from ..shards import BatchShard
+from .reference_penalty import PredictionDistance
 from .trainer import StepOutcome, Trainer, TrainerConfig
 
 
@@ -44,6 +47,7 @@ class DecodeFrames:
 @register("trainer", "vader")
 class VaderTrainer(Trainer):
     algorithm = "vader"
+    backpropagates_reward = True  # terms without a gradient are refused (trainer.py)
 
     @dataclass(frozen=True)
     class Config(TrainerConfig):
@@ -55,6 +59,7 @@ class VaderTrainer(Trainer):
         checkpointing: bool
         vae_checkpointing: bool
         decode_frames: DecodeFrames | None = None  # None: what the reward needs (see _decode_frames_for)
+        reference_penalty: float | None = None  # beta; None: no reference forward at all (0: measured, not weighed)
 
     def __init__(self, model: VideoModel, reward: Reward, config: "VaderTrainer.Config", where: tuple = ("config",)):
         super().__init__(model, reward, config)
@@ -145,7 +150,8 @@ class VaderTrainer(Trainer):
     def train_step(self, prompts: list[str]) -> StepOutcome:
         config = self.config
         self.optimizer.zero_grad(set_to_none=True)
-        rewards, backprop_steps, loss_total = [], [], 0.0
+        rewards, backprop_steps, loss_total, distances = [], [], 0.0, []
+        beta = config.reference_penalty
         with torch.enable_grad():
             for _ in range(config.grad_accumulation):
                 batch = [self.choices.choice(prompts) for _ in range(config.batch_size)]
@@ -155,17 +161,24 @@ class VaderTrainer(Trainer):
                     batch, noise = self.shard.take(batch), self.shard.noise(self.noise)
                     initial_latents = self.shard.take_rows(self.model.initial_latents(config.batch_size, self.noise))
                 embeddings = self.model.encode_prompts(batch, unconditional=config.guidance_scale > 1.0)
-                trajectory = rollout(self.model, self.scheduler, embeddings, generator=noise, guidance_scale=config.guidance_scale,
+                sampler = self.model if beta is None else PredictionDistance(self.model)
+                trajectory = rollout(sampler, self.scheduler, embeddings, generator=noise, guidance_scale=config.guidance_scale,
                                      grad_steps=backprop_steps[-1], stop_input_gradient=config.truncation.stop_input_gradient,
                                      checkpointing=config.checkpointing, initial_latents=initial_latents)
                 scores = self.score(self._decode(trajectory.latents), batch)
                 loss = -scores.mean() / config.grad_accumulation
+                if beta is not None:
+                    distance = sampler.mean()
+                    loss = loss + beta * distance / config.grad_accumulation
+                    distances.append(distance.item())
                 loss.backward()
                 loss_total += loss.item()
                 rewards.append(scores.detach())
         grad_norm = self.apply_gradients(self.parameters, config.max_grad_norm)
-        return StepOutcome(loss=loss_total, grad_norm=grad_norm, rewards=torch.cat(rewards),
-                           details={"backpropSteps": sum(map(len, backprop_steps)) / len(backprop_steps)})
+        details = {"backpropSteps": sum(map(len, backprop_steps)) / len(backprop_steps)}
+        if distances:  # before this step's update: how far the LoRA it started from predicts from the base
+            details["referenceDistance"] = sum(distances) / len(distances)
+        return StepOutcome(loss=loss_total, grad_norm=grad_norm, rewards=torch.cat(rewards), details=details)
 
     def _decode(self, latents: torch.Tensor) -> torch.Tensor:
         """The frames the reward sees; with vae_checkpointing, the decoder's activations are recomputed in backward."""

@@ -44,6 +44,14 @@ export const VaderTrainerConfig = z
     checkpointing: z.boolean().default(true),
     /** Recompute the VAE decoder's activations in backward instead of keeping them (its gradient checkpointing, for any family). */
     vaeCheckpointing: z.boolean().default(false),
+    /**
+     * Beta of a penalty that keeps the model near its base: beta times the mean squared difference
+     * between the denoiser's prediction with the LoRA and with the adapters off, at the steps the
+     * gradient goes through (proportional to the KL between the two Gaussian steps, as Flow-GRPO
+     * penalises its policy). Left out: no penalty and no reference forward; 0: measured
+     * (`details.referenceDistance`) but not weighed.
+     */
+    referencePenalty: z.number().min(0, { error: (issue) => `must be 0 or more (got ${String(issue.input)}); leave it out for no penalty` }).optional(),
   })
   .superRefine((config, context) => {
     const tooLate = (config.truncation.steps ?? []).filter((index) => index >= config.scheduler.steps);
@@ -61,8 +69,12 @@ export const VaderTrainerConfig = z
 export type VaderTrainerConfig = z.output<typeof VaderTrainerConfig>;
 export type VaderTrainerConfigInput = z.input<typeof VaderTrainerConfig>;
 
-/** VADER's own part: how many denoising steps the gradient went through (the mean over micro-batches in "rand" and "random" modes). */
-export const VaderStepMetrics = stepMetricsWith({ backpropSteps: z.number().positive() });
+/** VADER's own part: how many denoising steps the gradient went through (the mean over micro-batches in "rand" and "random" modes), and the drift from the base. */
+export const VaderStepMetrics = stepMetricsWith({
+  backpropSteps: z.number().positive(),
+  /** With `referencePenalty` set: the mean squared difference of the LoRA's predictions from the base's at those steps, before the step's update. */
+  referenceDistance: z.number().nonnegative().optional(),
+});
 export type VaderStepMetrics = z.output<typeof VaderStepMetrics>;
 
 /** VADER's trainer spec: name, config and metrics schemas, queries per step, comparison settings. */
