@@ -19,6 +19,10 @@ without a practical timeout, since a follower waits there for as long as the use
 idle. A rank that dies closes its sockets, so its peers fail at once rather than at the timeout.
 Any failed collective ends this process (exit code 1) after a short grace, in which torchrun
 usually stops it first and reports the rank that failed.
+
+With VADER_SHARD_FROZEN_BASE=1 on the leader (shardFrozenBase in TypeScript), every rank learns at
+start-up that the run shards its models' frozen denoisers (sharding.py); the leader-only calls that
+run a denoiser (SHARDED_BASE_CALLS) are then shared too, since every rank takes part in each pass.
 """
 
 from __future__ import annotations
