@@ -20,6 +20,8 @@ const OUT = join(process.env.VADER_RECIPE_OUT ?? "recipe-output", "01-quick-star
 mkdirSync(OUT, { recursive: true });
 
 // %% Start the Python bridge. It holds every tensor; TypeScript holds handles and plain numbers.
+// On cores shared with other busy processes, `Bridge.start({ torchThreads: 1 })` (or the
+// environment variable VADER_TORCH_THREADS=1) avoids torch's thread team stalling.
 await using bridge = await Bridge.start();
 console.log(`bridge: Python ${bridge.info.python}, torch ${bridge.info.versions.torch} on ${bridge.info.device}`);
 

@@ -34,7 +34,19 @@ train() { # name, flags... (a run that finished, its evaluation.json written, is
   run "train-$name" $VADER train --runs-dir "$RESULTS/train" --name "$name" "$@"
 }
 
-all=(compare-digit-task default-train hack-checks compare-digit-all compare-removal-task compare-removal-all)
+guard() { # setting, seed, flags... (docs/results/guard-motion: the motion task with and without the guards)
+  local setting=$1 seed=$2 dir=$RESULTS/guard-motion; shift 2
+  local name=$setting-seed$seed
+  [ -f "$dir/runs/$name/evaluation.json" ] && return
+  rm -rf "$dir/runs/$name" "$RESULTS/logs/guard-motion-$name.log"
+  run "guard-motion-$name" $VADER train --runs-dir "$dir/runs" --name "$name" --reward motion --seed "$seed" --eval-samples 8 "$@"
+  # One row per caption after training, on the judge's first seed; the record stays, the bulky state goes.
+  [ "$seed" = 0 ] && run "guard-motion-$name" $VADER eval --lora "$dir/runs/$name" --prompts "$dir/prompts.txt" --count 1 \
+    --seed 4321 --steps 10 --eta 1 --guidance 3 --grid "$dir/$setting-after.png"
+  rm -rf "$dir/runs/$name/checkpoints" "$dir/runs/$name"/*.mp4 "$dir/runs/$name/report.html"
+}
+
+all=(compare-digit-task default-train hack-checks compare-digit-all compare-removal-task compare-removal-all guard-motion)
 for job in "${@:-${all[@]}}"; do
   case "$job" in
     compare-*-*) IFS=- read -r _ reward captions <<< "$job"; compare "$reward" "$captions" ;;
@@ -46,6 +58,18 @@ for job in "${@:-${all[@]}}"; do
       train motion-lr1e-2 --reward motion --steps 40 --lr 1e-2
       train removal-lr3e-3 --reward removal --steps 40 --lr 3e-3
       train removal-lr1e-2 --reward removal --steps 40 --lr 1e-2 ;;
+    guard-motion)
+      dir=$RESULTS/guard-motion
+      [ -f "$dir/base-samples.png" ] || run guard-motion-base $VADER eval --prompts "$dir/prompts.txt" --count 1 --seed 4321 \
+        --steps 10 --eta 1 --guidance 3 --grid "$dir/base-samples.png"
+      for seed in 0 1 2; do
+        guard unguarded "$seed" --config "$dir/measured.json"
+        guard penalty1 "$seed" --config "$dir/penalty-1.json"
+      done
+      guard penalty0.01 0 --config "$dir/penalty-0.01.json"
+      guard penalty0.0001 0 --config "$dir/penalty-0.0001.json"
+      guard earlystop 0 --config "$dir/early-stop.json"
+      npx tsx scripts/summarize-guard-motion.ts "$dir" ;;
     *) echo "unknown job $job; known: ${all[*]}" >&2; exit 2 ;;
   esac
 done

@@ -15,11 +15,12 @@ import { measureFalls } from "../src/compare/summary.js";
 import { describeFalls, describeQueriesToMatch } from "../src/compare/table.js";
 import type { ComparisonResults, MethodSummary, SampleScore } from "../src/specs/comparison-results.js";
 import { METHOD_LABELS } from "../src/trainer/by-method.js";
+import { guardMotionTables } from "./guard-motion-table.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS = join(ROOT, "docs", "results");
 /** The documents whose blocks this script owns. */
-export const DOCUMENTS = ["README.md", "docs/results/README.md", "docs/world.md"];
+export const DOCUMENTS = ["README.md", "docs/results/README.md", "docs/world.md", "docs/results/guard-motion/README.md"];
 
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 const fromRoot = (path: string) => relative(ROOT, path);
@@ -204,6 +205,7 @@ export const BLOCKS: Record<string, () => string> = {
   "default-train": defaultTrain,
   "hack-checks": hackChecks,
   "seeded-tables": seededTables,
+  "guard-motion": () => guardMotionTables(RESULTS),
 };
 
 /** `text` with every results block rendered again; unknown block names are an error. */

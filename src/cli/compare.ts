@@ -13,18 +13,15 @@ import { AbortError, ConfigError } from "../errors.js";
 import { Reward } from "../reward/reward.js";
 import type { CompareConfigInput } from "../specs/compare-config.js";
 import type { ComparisonResults } from "../specs/comparison-results.js";
-import type { RewardSpec } from "../specs/reward-spec.js";
 import type { StepMetrics } from "../specs/metrics.js";
 import { TRAINING_METHODS, TrainingMethodName, type TrainingMethod } from "../specs/trainers/methods.js";
-import { sharedTaskFields } from "../trainer/by-method.js";
 import type { BridgeClient } from "../transport/bridge-client.js";
-import { worldPrompts } from "../world/judge.js";
-import { WORLD_BASE_DIRECTORY, WORLD_SAMPLING } from "../world/world-defaults.js";
 import { stopOnCtrlC } from "./ctrl-c.js";
 import { existingFolder, MODEL_FOLDER, readJsonFile, writableFolder } from "./inputs.js";
-import { openJobModel } from "./job-model.js";
+import { openJobModel } from "../world/job-model.js";
+import { CAPTION_SETS, mergeCompareJob, worldCompareJob, type CaptionSet, type CompareJob } from "../compare/compare-job.js";
 import { createOutput, outputOf, withOutputFlags, withSpinner, type Output, type Printer, type Progress } from "./output.js";
-import { JobModel, TINY_TRAIN_JOB, WORLD_TASKS, type WorldTask } from "../world/train-job.js";
+import { WORLD_TASKS, type WorldTask } from "../world/train-job.js";
 
 export interface CompareArguments {
   /** One digit-world task, or several comma-separated (each into its own subfolder, plus figure7.png). */
@@ -52,30 +49,6 @@ export interface CompareArguments {
   quiet?: boolean;
 }
 
-export const CAPTION_SETS = ["all", "task"] as const;
-export type CaptionSet = (typeof CAPTION_SETS)[number];
-
-export interface CompareJob {
-  model: JobModel;
-  reward: RewardSpec;
-  comparison: CompareConfigInput;
-}
-
-/** The tiny smoke comparison: the random tiny model at 4 frames of 16x16, sampled in 4 DDIM steps without guidance. */
-const TINY_MODEL = { ...TINY_TRAIN_JOB.model, frames: 4, height: 16, width: 16 };
-const TINY_SAMPLER = { scheduler: { name: "ddim", steps: 4, eta: 1 }, guidanceScale: 1 } as const;
-
-/**
- * Captions of the world's split, less those naming the digit a removal reward removes (they would
- * ask for the impossible); with `task`, only those among the task's own captions.
- */
-async function promptsOf(bridge: BridgeClient, split: "train" | "test", reward: RewardSpec, only?: readonly string[]): Promise<string[]> {
-  const removed = reward.kind === "named" && reward.name === "removal" ? reward.options.digit : undefined;
-  return (await worldPrompts(bridge, split)).filter(
-    (prompt) => (removed === undefined || !prompt.startsWith(`digit ${String(removed)} `)) && (only === undefined || only.includes(prompt)),
-  );
-}
-
 function parseCaptions(text: string | undefined): CaptionSet {
   if (text === undefined) return "all";
   if (!(CAPTION_SETS as readonly string[]).includes(text)) throw new ConfigError("--captions", [`"${text}" is not a caption set; choose all (every world caption) or task (the task's own captions, where the base is weak)`]);
@@ -95,53 +68,23 @@ export async function resolveCompareJob(argv: Omit<CompareArguments, "reward" | 
   for (const name of methods) {
     if (!TrainingMethodName.safeParse(name).success) throw new ConfigError("--methods", [`"${name}" is not a method; choose from ${TRAINING_METHODS.join(", ")}`]);
   }
-  let job: CompareJob;
-  if (argv.tiny) {
-    const prompts = { train: (await worldPrompts(bridge, "train")).slice(0, 2), test: (await worldPrompts(bridge, "test")).slice(0, 2) };
-    job = {
-      model: JobModel.parse({ ...TINY_MODEL, ...(argv.size !== undefined ? { height: argv.size, width: argv.size } : {}) }),
-      reward: Reward.from(TINY_TRAIN_JOB.reward).spec,
-      comparison: {
-        trainer: { vader: { ...TINY_TRAIN_JOB.trainer, ...TINY_SAMPLER }, ddpo: TINY_SAMPLER, dpo: TINY_SAMPLER, grpo: TINY_SAMPLER },
-        trainPrompts: prompts.train,
-        testPrompts: prompts.test,
-        // A random model draws no digits: nothing for the judge to read.
-        evaluation: { samplesPerPrompt: 1, scheduler: { name: "ddim", steps: 4, eta: 0 }, guidanceScale: 1, judge: false },
-      },
-    };
-  } else {
-    const task = WORLD_TASKS[argv.reward ?? "digit"];
-    const reward = Reward.from(task.reward).spec;
-    const shared = sharedTaskFields(task.trainer);
-    const only = parseCaptions(argv.captions) === "task" ? task.prompts : undefined;
-    job = {
-      model: JobModel.parse({ directory: argv.model !== undefined ? existingFolder("--model", argv.model, MODEL_FOLDER) : WORLD_BASE_DIRECTORY, ...(argv.size !== undefined ? { height: argv.size, width: argv.size } : {}) }),
-      reward,
-      comparison: {
-        trainer: { vader: task.trainer, ddpo: shared, dpo: shared, grpo: shared },
-        trainPrompts: await promptsOf(bridge, "train", reward, only),
-        testPrompts: await promptsOf(bridge, "test", reward, only),
-        evaluation: { samplesPerPrompt: 2, scheduler: WORLD_SAMPLING.scheduler, guidanceScale: WORLD_SAMPLING.guidanceScale, judge: true },
-      },
-    };
-  }
-  const trainer = { ...job.comparison.trainer } as Record<string, Record<string, unknown>>;
-  for (const [method, options] of Object.entries(fromFile.trainer ?? {})) trainer[method] = { ...trainer[method], ...(options as Record<string, unknown>) };
-  const comparison: CompareConfigInput = {
-    ...job.comparison,
+  const size = argv.size !== undefined ? { size: argv.size } : {};
+  const job = argv.tiny
+    ? await worldCompareJob(bridge, { tiny: true, ...size })
+    : await worldCompareJob(bridge, {
+        ...(argv.reward !== undefined ? { task: argv.reward } : {}),
+        captions: parseCaptions(argv.captions),
+        ...(argv.model !== undefined ? { directory: existingFolder("--model", argv.model, MODEL_FOLDER) } : {}),
+        ...size,
+      });
+  return mergeCompareJob(job, {
     ...fromFile,
     methods: methods as TrainingMethod[],
-    trainer,
-    evaluation: { ...job.comparison.evaluation, ...fromFile.evaluation, ...(argv.evalSamples !== undefined ? { samplesPerPrompt: argv.evalSamples } : {}) },
+    evaluation: { ...fromFile.evaluation, ...(argv.evalSamples !== undefined ? { samplesPerPrompt: argv.evalSamples } : {}) },
     ...(argv.budget !== undefined ? { budget: argv.budget } : {}),
     ...(argv.seeds !== undefined ? { seeds: Array.from({ length: argv.seeds }, (_, seed) => seed) } : {}),
     ...(argv.lrsPerMethod !== undefined ? { lrsPerMethod: argv.lrsPerMethod } : {}),
-  };
-  // Learning-rate sweeps only for the methods that run (a file may list sweeps for all four).
-  if (comparison.learningRates) {
-    comparison.learningRates = Object.fromEntries(Object.entries(comparison.learningRates).filter(([method]) => methods.includes(method)));
-  }
-  return { ...job, comparison };
+  });
 }
 
 function defaultOut(): string {

@@ -9,9 +9,8 @@ export interface CtrlC {
   release(): void;
 }
 
-/** Listens for SIGINT until released; `firstPress` says what the first press does. */
-export function stopOnCtrlC(bridge: Bridge, print: (line: string) => void, firstPress: string): CtrlC {
-  const stopping = new AbortController();
+/** Listens for SIGINT until released; `firstPress` says what the first press does (it aborts `stopping`). */
+export function stopOnCtrlC(bridge: Bridge, print: (line: string) => void, firstPress: string, stopping = new AbortController()): CtrlC {
   const onInterrupt = () => {
     if (!stopping.signal.aborted) {
       print(`Ctrl-C: ${firstPress}; press Ctrl-C again to end Python at once`);

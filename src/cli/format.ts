@@ -14,7 +14,3 @@ export function formatStep(metrics: StepMetrics, totalSteps: number): string {
     `${(metrics.peakMemoryBytes / 2 ** 30).toFixed(2)} GiB`,
   ].join("  ");
 }
-
-export function mean(values: number[]): number {
-  return values.length === 0 ? Number.NaN : values.reduce((sum, value) => sum + value, 0) / values.length;
-}

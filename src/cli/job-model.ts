@@ -1,21 +1,10 @@
-// Opens the model a job names: a folder (the digit world's base by default) or a tiny model; and
-// finds the LoRA (and the run's recorded job) that a --lora path names.
+// Prompts from a --prompts file, and the LoRA (and the run's recorded job) that a --lora path names.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "../errors.js";
-import { Model } from "../model/model.js";
 import { Run } from "../run/run.js";
 import type { RunRecord } from "../specs/run-record.js";
 import type { BridgeClient } from "../transport/bridge-client.js";
-import type { JobModel } from "../world/train-job.js";
-
-export async function openJobModel(bridge: BridgeClient, model: JobModel): Promise<Model> {
-  if ("directory" in model) {
-    const { directory, ...options } = model;
-    return Model.load(bridge, directory, options);
-  }
-  return Model.tiny(bridge, model);
-}
 
 /** Prompts from a text file: one per line, blank lines and lines starting with # skipped. */
 export function promptsFromText(text: string): string[] {

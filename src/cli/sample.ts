@@ -7,7 +7,8 @@ import { ConfigError } from "../errors.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import type { BridgeClient } from "../transport/bridge-client.js";
 import { existingFolder, existingLora, MODEL_FOLDER, readTextFile, writableFolder } from "./inputs.js";
-import { loraAt, openJobModel, promptsFromText } from "./job-model.js";
+import { loraAt, promptsFromText } from "./job-model.js";
+import { openJobModel } from "../world/job-model.js";
 import { createOutput, outputOf, sampleWithProgress, withOutputFlags, withSpinner, type Printer } from "./output.js";
 import { DEFAULT_TRAIN_JOB, JobModel, TrainJobConfig } from "../world/train-job.js";
 

@@ -1,26 +1,20 @@
 // `vader train`: fine-tune a model with VADER (or a baseline: --method) and leave a run directory behind.
 import { join, resolve } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { AbortError, ConfigError } from "../errors.js";
+import { ConfigError } from "../errors.js";
 import { Bridge } from "../bridge.js";
-import { videoAt } from "../model/video.js";
 import { Reward } from "../reward/reward.js";
-import { writeRunReport } from "../report/write-report.js";
-import { Run } from "../run/run.js";
-import { addTensorBoardVideo } from "../run/tensorboard.js";
-import { Scheduler } from "../scheduler/scheduler.js";
+import { runTrainJob, type TrainJobEvent } from "../run/train-job-run.js";
 import type { EarlyStopRecord } from "../specs/early-stop.js";
-import type { StepMetrics } from "../specs/metrics.js";
 import type { RewardSpec } from "../specs/reward-spec.js";
-import { METHOD_LABELS, sharedTaskFields, trainerFor, TRAINING_METHODS, type TrainingMethod } from "../trainer/by-method.js";
-import { evaluate, type EvaluationReport } from "../world/evaluate.js";
-import { JUDGE_FALL, measureFalls } from "../compare/summary.js";
+import { METHOD_LABELS, sharedTaskFields, TRAINING_METHODS, type TrainingMethod } from "../trainer/by-method.js";
+import { JUDGE_FALL } from "../compare/summary.js";
 import { describeFalls } from "../compare/table.js";
-import { formatStep, mean } from "./format.js";
-import { stopOnCtrlC } from "./ctrl-c.js";
+import { formatStep } from "./format.js";
+import { stopOnCtrlC, type CtrlC } from "./ctrl-c.js";
 import { checkRewardNames, existingFolder, jsonObjectFlag, MODEL_FOLDER, readJsonFile, readTextFile, writableFolder } from "./inputs.js";
-import { openJobModel, promptsFromText } from "./job-model.js";
-import { createOutput, outputOf, sampleWithProgress, withOutputFlags, withSpinner, type Printer } from "./output.js";
+import { promptsFromText } from "./job-model.js";
+import { createOutput, outputOf, withOutputFlags, type Printer, type Progress } from "./output.js";
 import { TINY_TRAIN_JOB, TrainJobConfig, WORLD_TASKS, worldTrainJob, type TrainJobInput, type WorldTask } from "../world/train-job.js";
 
 export interface TrainArguments {
@@ -50,8 +44,6 @@ export interface TrainArguments {
   rendezvous?: string;
   shardFrozenBase?: boolean;
 }
-
-type JudgeSummary = ReturnType<typeof summary>;
 
 export function resolveTrainJob(argv: TrainArguments): TrainJobConfig {
   const fromFile = argv.config ? readJsonFile("--config", argv.config, "a JSON job file") : {};
@@ -132,114 +124,67 @@ export async function train(argv: TrainArguments, printer: Printer = console.log
   });
   if (job.processes * job.nodes > 1) print(`data-parallel: ${job.processes * job.nodes} ranks (${job.processes} per node x ${job.nodes} nodes), batch ${"batchSize" in job.trainer ? job.trainer.batchSize : "?"} split evenly`);
   print(`bridge: Python ${bridge.info.python}, torch ${bridge.info.versions.torch}, device ${bridge.info.device}`);
-  await using model = await withSpinner(output, "loading model", () => openJobModel(bridge, job.model));
-  const { device, weightsDtype, adapterDtype } = model.info;
-  print(`model: ${model.info.family} on ${device}, weights ${weightsDtype}, LoRA ${adapterDtype}`);
-  for (const note of model.info.notes) print(`note: ${note}`);
-  const prompts = job.prompts.length > 0 ? job.prompts : (await bridge.call("prompts.builtIn", {})).prompts;
-  const reward = Reward.from(job.reward);
-  // A sampler without a name is the model's own: name it, so the run records what ran.
-  const scheduler = { name: model.info.defaultScheduler, ...job.trainer.scheduler };
-  await using trainer = trainerFor(job.method, model, reward, { ...job.trainer, scheduler });
-  // The device and dtypes are the ones the model actually got, not the ones asked for.
-  const run = resuming
-    ? Run.open(bridge, runDirectory)
-    : await Run.create(bridge, runDirectory, { ...job, prompts, trainer: trainer.config, placement: { device, weightsDtype, adapterDtype }, bridge: bridge.info });
-
-  const preview = async (label: string) => {
-    const scheduler = Scheduler.from(job.preview.scheduler ?? job.trainer.scheduler);
-    const videos = await sampleWithProgress(output, model, `${label} samples`, { prompts: job.preview.prompts, seed: job.preview.seed, scheduler, guidanceScale: job.trainer.guidanceScale });
-    const scores = await reward.score(bridge, videos, job.preview.prompts);
-    for (let index = 0; index < job.preview.prompts.length; index++) {
-      const path = await run.saveSample(`${label}-${index}`, videoAt(videos, index));
-      print(`${label} sample ${index}: reward ${scores[index]?.toFixed(4)}  ${path}`);
-      output.event("sample", { label, index, reward: scores[index], path });
-      if (tensorboard) await addTensorBoardVideo(bridge, tensorboard, `samples/${label}-${index}`, videoAt(videos, index), { step: label === "before" ? 0 : job.steps });
+  // Ctrl-C stops training only: it listens from the training line to the end of the fit.
+  const stopping = new AbortController();
+  let ctrlC: CtrlC | undefined;
+  const works = new Map<string, Progress>();
+  const onEvent = (event: TrainJobEvent) => {
+    switch (event.type) {
+      case "note":
+        return print(event.text);
+      case "warning":
+        return output.warn(event.text);
+      case "work-start":
+        return void works.set(event.label, output.progress(event.label, event.total, { ...(event.start !== undefined ? { start: event.start } : {}), ...(event.elapsedOnly ? { elapsedOnly: true } : {}) }));
+      case "work-progress":
+        return works.get(event.label)?.update(event.done, event.seconds !== undefined ? { status: `${event.seconds.toFixed(1)} s` } : undefined);
+      case "work-end":
+        works.get(event.label)?.stop();
+        return void works.delete(event.label);
+      case "sample":
+        print(`${event.label} sample ${event.index}: reward ${event.reward?.toFixed(4)}  ${event.path}`);
+        return output.event("sample", { label: event.label, index: event.index, reward: event.reward, path: event.path });
+      case "training":
+        print(`training: ${event.steps} steps of ${METHOD_LABELS[event.method]}, reward ${event.reward}, ${event.prompts} prompts (Ctrl-C stops after the current step and saves)`);
+        return void (ctrlC = stopOnCtrlC(bridge, (line) => output.warn(line), "stopping after the current step and saving", stopping));
+      case "step":
+        works.get("training")?.update(event.metrics.step, { line: formatStep(event.metrics, event.totalSteps), status: `reward ${event.metrics.reward.mean.toFixed(4)}` });
+        return output.event("step", { ...event.metrics, totalSteps: event.totalSteps });
+      case "fitted":
+        if (event.earlyStop) print(describeEarlyStop(event.earlyStop));
+        return ctrlC?.release();
+      case "stopped":
+        output.warn(`stopped after step ${event.step} of ${event.totalSteps}: metrics, LoRA and checkpoint of that step are in ${event.runDirectory}; continue with vader train --resume ${event.runDirectory}`);
+        output.event("stopped", { step: event.step, totalSteps: event.totalSteps, runDirectory: event.runDirectory });
+        return ctrlC?.release();
+      case "reward-change": {
+        const { window, first, last } = event.change;
+        return output.result(`reward: first ${window} steps ${first.toFixed(4)} -> last ${window} steps ${last.toFixed(4)} (${last >= first ? "+" : ""}${(last - first).toFixed(4)})`);
+      }
+      case "judge": {
+        const { before, after, falls, reward } = event;
+        const percent = (value: number) => `${Math.round(value * 100)}%`;
+        print(`judge: prompted digit ${percent(before.digitAccuracy)} -> ${percent(after.digitAccuracy)} (${after.samples} samples)`);
+        print(`judge: prompted direction ${percent(before.directionAccuracy)} -> ${percent(after.directionAccuracy)} (${after.samples} samples)`);
+        if (falls.length > 0) print(`judge fell: ${describeFalls(falls)} (more than ${(JUDGE_FALL * 100).toFixed(0)} points: the training broke what the judge measures)`);
+        return print(`reward ${reward} on the judged samples: ${before.rewards[reward]?.toFixed(4)} -> ${after.rewards[reward]?.toFixed(4)}`);
+      }
+      case "done": {
+        output.result(`LoRA weights: ${event.loraPath}`);
+        output.result(`metrics: ${event.metrics}`);
+        output.result(`report: ${event.report}`);
+        const { runDirectory: path, loraPath, metrics, report, reward, judge } = event;
+        return output.event("done", { runDirectory: path, loraPath, metrics, report, reward, ...(judge ? { judge } : {}), ...(tensorboard ? { tensorboard } : {}) });
+      }
     }
   };
-
-  // The judge on the same seeds before and after: a reward that rises while the judge does not is being hacked.
-  const judge = async (): Promise<EvaluationReport | undefined> =>
-    job.evaluation.samplesPerPrompt === 0
-      ? undefined
-      : evaluate(model, {
-          prompts,
-          count: job.evaluation.samplesPerPrompt,
-          seed: job.evaluation.seed,
-          scheduler: Scheduler.from(job.trainer.scheduler),
-          guidanceScale: job.trainer.guidanceScale,
-          rewards: [reward],
-        });
-
-  const history: StepMetrics[] = [];
-  let judgedBefore: JudgeSummary | undefined;
-  if (resuming) {
-    const { step, warnings } = await trainer.resume(runDirectory);
-    for (const warning of warnings) output.warn(`warning: ${warning}`);
-    const record = await Run.load(bridge, runDirectory);
-    history.push(...record.metrics);
-    judgedBefore = record.evaluation?.before as JudgeSummary | undefined;
-    print(`resumed from the checkpoint of step ${step} of ${job.steps}`);
-  } else {
-    await preview("before");
-    const before = await judge();
-    if (before) {
-      judgedBefore = summary(before);
-      await run.saveEvaluation({ before: judgedBefore }); // kept for a resumed run's comparison
-    }
-  }
-  const remaining = job.steps - history.length;
-  print(`training: ${remaining} steps of ${METHOD_LABELS[job.method]}, reward ${reward}, ${prompts.length} prompts (Ctrl-C stops after the current step and saves)`);
-  const ctrlC = stopOnCtrlC(bridge, (line) => output.warn(line), "stopping after the current step and saving");
-  const fitting = trainer.fit({ prompts, steps: Math.max(remaining, 0), runDirectory, signal: ctrlC.signal, ...(job.saveEvery ? { saveEvery: job.saveEvery } : {}), ...(tensorboard ? { tensorboardDirectory: tensorboard } : {}), ...(job.earlyStop ? { earlyStop: job.earlyStop } : {}) });
-  let loraPath: string | null = null;
   try {
-    const steps = output.progress("training", job.steps, { start: history.length });
-    try {
-      for await (const metrics of fitting) {
-        history.push(metrics);
-        steps.update(metrics.step, { line: formatStep(metrics, job.steps), status: `reward ${metrics.reward.mean.toFixed(4)}` });
-        output.event("step", { ...metrics, totalSteps: job.steps });
-      }
-    } finally {
-      steps.stop();
-    }
-    const fitted = await fitting.result;
-    loraPath = fitted.loraPath;
-    if (fitted.earlyStop) print(describeEarlyStop(fitted.earlyStop));
-  } catch (error) {
-    if (!(error instanceof AbortError)) throw error;
-    output.warn(`stopped after step ${history.length} of ${job.steps}: metrics, LoRA and checkpoint of that step are in ${runDirectory}; continue with vader train --resume ${runDirectory}`);
-    output.event("stopped", { step: history.length, totalSteps: job.steps, runDirectory });
-    process.exitCode = 130;
-    return runDirectory;
+    const end = await runTrainJob(bridge, job, { runDirectory, resume: resuming, signal: stopping.signal, ...(tensorboard ? { tensorboardDirectory: tensorboard } : {}), onEvent });
+    if (end.type === "stopped") process.exitCode = 130;
   } finally {
-    ctrlC.release();
+    for (const progress of works.values()) progress.stop();
+    ctrlC?.release();
   }
-  await preview("after");
-  const after = await judge();
-  const judgedAfter = after ? summary(after) : undefined;
-
-  const window = Math.min(3, history.length);
-  const first = mean(history.slice(0, window).map((metrics) => metrics.reward.mean));
-  const last = mean(history.slice(-window).map((metrics) => metrics.reward.mean));
-  output.result(`reward: first ${window} steps ${first.toFixed(4)} -> last ${window} steps ${last.toFixed(4)} (${last >= first ? "+" : ""}${(last - first).toFixed(4)})`);
-  if (judgedBefore && judgedAfter) {
-    const percent = (value: number) => `${Math.round(value * 100)}%`;
-    const samples = judgedAfter.samples;
-    print(`judge: prompted digit ${percent(judgedBefore.digitAccuracy)} -> ${percent(judgedAfter.digitAccuracy)} (${samples} samples)`);
-    print(`judge: prompted direction ${percent(judgedBefore.directionAccuracy)} -> ${percent(judgedAfter.directionAccuracy)} (${samples} samples)`);
-    const falls = measureFalls(judgedBefore, judgedAfter);
-    if (falls.length > 0) print(`judge fell: ${describeFalls(falls)} (more than ${(JUDGE_FALL * 100).toFixed(0)} points: the training broke what the judge measures)`);
-    const rewardName = reward.toString();
-    print(`reward ${rewardName} on the judged samples: ${judgedBefore.rewards[rewardName]?.toFixed(4)} -> ${judgedAfter.rewards[rewardName]?.toFixed(4)}`);
-    await run.saveEvaluation({ before: judgedBefore, after: judgedAfter });
-  }
-  output.result(`LoRA weights: ${loraPath}`);
-  output.result(`metrics: ${join(runDirectory, "metrics.jsonl")}`);
-  const report = writeRunReport(runDirectory);
-  output.result(`report: ${report}`);
-  output.event("done", { runDirectory, loraPath, metrics: join(runDirectory, "metrics.jsonl"), report, reward: { window, first, last }, ...(judgedAfter ? { judge: { before: judgedBefore, after: judgedAfter } } : {}), ...(tensorboard ? { tensorboard } : {}) });
   return runDirectory;
 }
 
@@ -250,17 +195,13 @@ function describeEarlyStop(record: EarlyStopRecord): string {
   return `early stop: ${ending}; held-out reward by step ${scores}; kept the LoRA of step ${record.keptStep}`;
 }
 
-function summary(report: EvaluationReport) {
-  return { samples: report.judge.samples, digitAccuracy: report.judge.digitAccuracy, directionAccuracy: report.judge.directionAccuracy, rewards: report.rewards };
-}
-
 export const trainCommand: CommandModule<object, TrainArguments> = {
   command: "train",
   describe: "Fine-tune the digit world's base (or --model DIR) with VADER or a baseline, judge it before and after, and write runs/<name>/",
   builder: (yargs: Argv) =>
     withOutputFlags(yargs)
       .option("method", { choices: TRAINING_METHODS, describe: "the algorithm: vader (reward gradients) or a baseline: ddpo, dpo, grpo (default: vader)" })
-      .option("config", { type: "string", describe: "JSON file with job overrides (method, model, reward, trainer: the method's own options, steps, prompts, preview, evaluation)" })
+      .option("config", { type: "string", describe: "JSON file with job overrides (method, model, reward, trainer: the method's own options, steps, prompts, preview, evaluation, earlyStop)" })
       .option("name", { type: "string", describe: "run name (default: <method>-<timestamp>)" })
       .option("runs-dir", { type: "string", default: "runs", describe: "folder that holds run directories" })
       .option("steps", { type: "number", describe: "optimizer steps" })

@@ -23,6 +23,7 @@ export const EarlyStopConfig = z.strictObject({
   keep: z.enum(["best", "last"]).default("best"),
 });
 export type EarlyStopConfig = z.output<typeof EarlyStopConfig>;
+/** Early stopping as written (`FitOptions.earlyStop`, a job file's `earlyStop`): what `EarlyStopConfig` parses, defaults not yet filled in. */
 export type EarlyStopConfigInput = z.input<typeof EarlyStopConfig>;
 
 /** What early stopping did: each held-out evaluation, the best, and the step whose LoRA the trainer kept. */
