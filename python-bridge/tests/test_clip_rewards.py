@@ -326,3 +326,19 @@ def test_a_checkpoint_that_would_execute_code_is_refused(tiny, tmp_path):
 def test_a_head_of_the_wrong_width_says_which_width_it_needs(tiny):
     with pytest.raises(ValueError, match=r"takes 32-wide embeddings from the SigLIP vision tower"):
         load("aesthetic-v2.5", {**tiny["aesthetic-v2.5"], "head": tiny["aesthetic"]["head"]})
+
+
+@pytest.mark.parametrize("name", ["pickscore", "clip-score"])
+def test_pickscore_and_clip_score_equal_clipmodels_own_logits(rewards, name):
+    """The independent reference: transformers' CLIPModel forward on the same pixels and tokens gives
+    logits_per_image = logit_scale.exp() x cosine; PickScore is its diagonal, CLIP score that over the scale."""
+    reward = rewards[name]
+    images = frames(7)[:, 0]
+    embedder = reward.embedder
+    tokens = embedder.tokenizer(PROMPTS, padding=True, truncation=True, max_length=embedder.max_length, return_tensors="pt")
+    with torch.no_grad():
+        scores = reward.score_images(images, PROMPTS)
+        logits = embedder.model(input_ids=tokens["input_ids"], attention_mask=tokens["attention_mask"],
+                                pixel_values=embedder.image_input(images)).logits_per_image.diagonal()
+    expected = logits if name == "pickscore" else logits / embedder.model.logit_scale.exp()
+    torch.testing.assert_close(scores, expected, atol=1e-5, rtol=1e-5)

@@ -1,12 +1,12 @@
 // The paper's rewards from TypeScript, on tiny random-weight checkpoints written in their original
-// formats (node scripts/run-python.mjs tiny-rewards): a VADER run composed of six of them decodes
+// formats (node scripts/run-python.mjs tiny-rewards): a VADER run composed of all eight decodes
 // what each needs, logs every term, records each weight file's digest, and moves the LoRA.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Bridge, Model, Reward, Scheduler, Trainer, type StepMetrics } from "../../src/index.js";
+import { Bridge, Model, Reward, Scheduler, Trainer, saveVideo, videoAt, type StepMetrics } from "../../src/index.js";
 import { PACKAGE_ROOT } from "../../src/transport/package-root.js";
 import { score } from "../../src/cli/score.js";
 import { train } from "../../src/cli/train.js";
@@ -17,7 +17,7 @@ function tinyRewardOptions(work: string): Record<string, Record<string, unknown>
 }
 
 describe("the paper's rewards through the bridge", () => {
-  it("trains on a composed reward of six, each term logged and recorded", async () => {
+  it("trains on a composed reward of all eight, each term logged and recorded, and vader score scores them", async () => {
     const work = mkdtempSync(join(tmpdir(), "vader-paper-rewards-"));
     const options = tinyRewardOptions(work);
 
@@ -25,6 +25,8 @@ describe("the paper's rewards through the bridge", () => {
     await using model = await Model.tiny(bridge, { frames: 4, height: 32, width: 32 });
     const reward = Reward.named("aesthetic", options.aesthetic)
       .towards(5)
+      .plus(Reward.named("aesthetic-v2.5", options["aesthetic-v2.5"]))
+      .plus(Reward.named("clip-score", options["clip-score"]))
       .plus(Reward.named("hpsv2", options.hpsv2))
       .plus(Reward.named("pickscore", { ...options.pickscore, frames: { mode: "every", every: 2 } }).times(0.01))
       .plus(Reward.named("object-removal", options["object-removal"]))
@@ -37,16 +39,25 @@ describe("the paper's rewards through the bridge", () => {
     const runDirectory = join(work, "run");
     for await (const step of trainer.fit({ prompts: ["a cat drinking beer", "a dog playing piano"], steps: 2, runDirectory })) history.push(step);
 
-    const labels = ["aesthetic", "hpsv2", "pickscore", "object-removal", "action", "temporal-consistency"];
+    const labels = ["aesthetic", "aesthetic-v2.5", "clip-score", "hpsv2", "pickscore", "object-removal", "action", "temporal-consistency"];
     for (const step of history) {
       expect(Object.keys(step.rewardTerms)).toEqual(labels);
       for (const term of Object.values(step.rewardTerms)) expect(Number.isFinite(term.mean)).toBe(true);
       const { rewardTerms: terms } = step;
-      const total = -Math.abs(terms.aesthetic!.mean - 5) + terms.hpsv2!.mean + 0.01 * terms.pickscore!.mean + terms["object-removal"]!.mean + terms.action!.mean + 0.1 * terms["temporal-consistency"]!.mean;
+      const total = -Math.abs(terms.aesthetic!.mean - 5) + terms["aesthetic-v2.5"]!.mean + terms["clip-score"]!.mean + terms.hpsv2!.mean + 0.01 * terms.pickscore!.mean + terms["object-removal"]!.mean + terms.action!.mean + 0.1 * terms["temporal-consistency"]!.mean;
       expect(step.reward.mean).toBeCloseTo(total, 4); // batch 1: the mean of |x - 5| is |mean - 5|
     }
     expect(history.at(-1)!.gradNorm).toBeGreaterThan(0);
     expect((await model.fingerprint()).lora).not.toBe(before);
+
+    // The same reward on a sampled video file, through the CLI's score verb: every term, and their sum.
+    const video = join(work, "sample.mp4");
+    await saveVideo(bridge, videoAt(await model.sample({ prompts: ["a cat drinking beer"], seed: 3 }), 0), video);
+    const spec = join(work, "reward.json");
+    writeFileSync(spec, JSON.stringify(reward.spec));
+    const [scored] = await score({ videos: [video], rewardConfig: spec, prompt: "a cat drinking beer" }, () => undefined);
+    expect(Object.keys(scored!.terms)).toHaveLength(8);
+    for (const value of Object.values(scored!.terms)) expect(Number.isFinite(value)).toBe(true);
 
     const recorded = JSON.parse(readFileSync(join(runDirectory, "rewards.json"), "utf8")) as { terms: { label: string; files: Record<string, { sha256: string }> }[] };
     expect(recorded.terms.map((term) => term.label)).toEqual(labels);
