@@ -10,7 +10,7 @@ the denoiser's predictions with and without the LoRA at those K steps (reference
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 import torch
 from torch.utils.checkpoint import checkpoint
@@ -58,6 +58,8 @@ class VaderTrainer(Trainer):
         batch_size: int
         checkpointing: bool
         vae_checkpointing: bool
+        # Optional fields are keyword-only, so a plugin's Config can add required fields after them.
+        _: KW_ONLY
         decode_frames: DecodeFrames | None = None  # None: what the reward needs (see _decode_frames_for)
         reference_penalty: float | None = None  # beta; None: no reference forward at all (0: measured, not weighed)
 
