@@ -241,6 +241,10 @@ class ScriptedReward:
     def __call__(self, frames, prompts):
         return torch.tensor(self.scores.pop(0), device=frames.device)
 
+    def evaluate(self, frames, prompts):
+        """As Reward.evaluate: the scores, and no named terms of its own."""
+        return self(frames, prompts), []
+
 
 @pytest.mark.parametrize(("reward_gap", "pairs_trained"), [(0.0, 0), (5e-4, 0), (2e-3, 1)])
 def test_dpo_skips_a_pair_whose_reward_gap_is_below_min_reward_gap(reward_gap, pairs_trained):

@@ -26,8 +26,11 @@ class CountingReward:
         return self
 
     def __call__(self, frames, prompts):
+        return self.evaluate(frames, prompts)[0]
+
+    def evaluate(self, frames, prompts):
         self.videos += frames.shape[0]
-        return self.reward(frames, prompts)
+        return self.reward.evaluate(frames, prompts)
 
 
 @pytest.mark.parametrize("algorithm", BASELINES)

@@ -12,8 +12,9 @@ from vader_bridge.rewards import build_reward
 from vader_bridge.rewards.tiny_weights import write_all_tiny_rewards
 
 PROMPTS = ["a cat drinking beer"]
-# The world's classifiers and the error-path reward are checked elsewhere (test_world_rewards.py, test_rewards.py).
-OTHERS = {"digit", "motion", "removal", "testing-exception"}
+# The world's classifiers, the error-path reward and users' Python functions are checked elsewhere
+# (test_world_rewards.py, test_rewards.py, test_user_rewards.py).
+OTHERS = {"digit", "motion", "removal", "testing-exception", "python"}
 
 
 @pytest.fixture(scope="module")
