@@ -28,6 +28,8 @@ from typing import Any
 import numpy
 import torch
 
+from .digests import sha256_of
+
 CHECKPOINTS_FOLDER = "checkpoints"
 STATE_FILE, MANIFEST_FILE = "state.pt", "manifest.json"
 KEEP = 2
@@ -64,14 +66,6 @@ def _fsync(path: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
-
-
-def _digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def save_checkpoint(run_path: Path, step: int, trainer_state: dict[str, Any]) -> Path:
@@ -116,7 +110,7 @@ def _problem(folder: Path) -> str | None:
     for name, expected in manifest.get("files", {}).items():
         if not (folder / name).is_file():
             return f"{name} is missing"
-        if _digest(folder / name) != expected:
+        if sha256_of(folder / name) != expected:  # uncached: a damaged file must not pass
             return f"{name} does not match its sha256 in the manifest (the file is damaged)"
     return None
 

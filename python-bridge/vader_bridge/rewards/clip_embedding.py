@@ -158,6 +158,10 @@ class ClipEmbedder:
                                        attention_mask=tokens["attention_mask"].to(self.device))
         return self.model.text_projection(output.pooler_output)
 
+    def cosine(self, images: torch.Tensor, prompts: list[str]) -> torch.Tensor:
+        """The cosine similarity of each image with its prompt [N], on the images' device."""
+        return (self.image_embeddings(images) * self.text_embeddings(prompts)).sum(dim=-1).to(images.device)
+
     def text_embeddings(self, prompts: list[str]) -> torch.Tensor:
         """Unit prompt embeddings [N, D]; each distinct prompt is embedded once and then cached."""
         missing = list(dict.fromkeys(prompt for prompt in prompts if prompt not in self._prompts))

@@ -133,5 +133,4 @@ class HpsV2Reward(PerFrameReward):
         return self
 
     def score_images(self, images: torch.Tensor, prompts: list[str]) -> torch.Tensor:
-        cosine = (self.embedder.image_embeddings(images) * self.embedder.text_embeddings(prompts)).sum(dim=-1)
-        return cosine.to(images.device)
+        return self.embedder.cosine(images, prompts)

@@ -49,5 +49,4 @@ class PickScoreReward(PerFrameReward):
         return self
 
     def score_images(self, images: torch.Tensor, prompts: list[str]) -> torch.Tensor:
-        cosine = (self.embedder.image_embeddings(images) * self.embedder.text_embeddings(prompts)).sum(dim=-1)
-        return (self.embedder.model.logit_scale.exp() * cosine).to(images.device)
+        return self.embedder.model.logit_scale.exp().to(images.device) * self.embedder.cosine(images, prompts)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import torch
 
+from ..digests import sha256_of
 from ..protocol import InvalidArgument
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pth", ".pt", ".ckpt")
@@ -106,10 +107,6 @@ def file_digest(path: Path) -> str:
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
     if key not in _digests:
-        digest = hashlib.sha256()
-        with open(path, "rb") as stream:
-            for block in iter(lambda: stream.read(1 << 22), b""):
-                digest.update(block)
-        _digests[key] = digest.hexdigest()
+        _digests[key] = sha256_of(path)
     return _digests[key]
 
