@@ -1,3 +1,6 @@
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { PACKAGE_ROOT } from "../src/transport/package-root.js";
 import { expect } from "vitest";
 import { ConfigError } from "../src/index.js";
 
@@ -20,4 +23,14 @@ export function issuesOf(run: () => unknown): string[] {
     return (error as ConfigError).issues;
   }
   throw new Error("expected a ConfigError");
+}
+
+/** The real CLI (`vader ARGS...`) from the sources, in its own process: its output so far and its exit code. */
+export function startCli(args: string[]) {
+  const cli = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, "src", "cli", "main.ts"), ...args], { cwd: PACKAGE_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  cli.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  cli.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => cli.once("exit", (code) => resolve(code)));
+  return { cli, exited, output: () => output };
 }

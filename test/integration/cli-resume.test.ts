@@ -1,12 +1,12 @@
 // A run killed mid-way (SIGKILL of its Python process) and continued with `vader train --resume`
 // ends with the same metrics and LoRA, byte for byte, as the same run never interrupted.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { train } from "../../src/cli/train.js";
-import { PACKAGE_ROOT } from "../../src/transport/package-root.js";
+import { startCli } from "../helpers.js";
 
 const STEPS = 6;
 const TIMING = new Set(["seconds", "cpuSeconds", "peakMemoryBytes"]); // measured, so they differ run to run
@@ -26,19 +26,12 @@ describe("vader train --resume", () => {
     const straight = await train({ runsDir, name: "straight", steps: STEPS, tiny: true, saveEvery: 1 }, () => undefined);
 
     const killed = join(runsDir, "killed");
-    const cli = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, "src", "cli", "main.ts"), "train", "--tiny", "--runs-dir", runsDir, "--name", "killed", "--steps", String(STEPS), "--save-every", "1"], {
-      cwd: PACKAGE_ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    cli.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    cli.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => cli.once("exit", (code) => resolve(code)));
+    const { cli, exited, output } = startCli(["train", "--tiny", "--runs-dir", runsDir, "--name", "killed", "--steps", String(STEPS), "--save-every", "1"]);
     await until(() => metricsOf(killed).length >= 2);
     const python = execFileSync("pgrep", ["-P", String(cli.pid), "-f", "vader_bridge.server"], { encoding: "utf8" }).trim();
     process.kill(Number(python), "SIGKILL");
     expect(await exited).not.toBe(0);
-    expect(output).toMatch(/the Python process exited \(signal SIGKILL\)/);
+    expect(output()).toMatch(/the Python process exited \(signal SIGKILL\)/);
     const stoppedAt = metricsOf(killed).length;
     expect(stoppedAt).toBeLessThan(STEPS);
 

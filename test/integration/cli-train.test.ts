@@ -1,5 +1,4 @@
 // `vader train` and `vader sample` as functions, on a short job: the run directory has everything.
-import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +8,7 @@ import { doctor } from "../../src/cli/doctor.js";
 import { sample } from "../../src/cli/sample.js";
 import { train } from "../../src/cli/train.js";
 import { TINY_TRAIN_JOB } from "../../src/world/train-job.js";
-import { PACKAGE_ROOT } from "../../src/transport/package-root.js";
+import { startCli } from "../helpers.js";
 import { resolvePython } from "../../src/transport/python-process.js";
 
 describe("vader train / sample", () => {
@@ -79,20 +78,13 @@ describe("vader train --method", () => {
 
 describe("Ctrl-C during vader train", () => {
   function startTraining(runsDir: string) {
-    const cli = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, "src", "cli", "main.ts"), "train", "--tiny", "--runs-dir", runsDir, "--name", "interrupted", "--steps", "500"], {
-      cwd: PACKAGE_ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    cli.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    cli.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => cli.once("exit", (code) => resolve(code)));
+    const started = startCli(["train", "--tiny", "--runs-dir", runsDir, "--name", "interrupted", "--steps", "500"]);
     const stepReached = (step: number) =>
       new Promise<void>((resolve) => {
-        const check = () => (new RegExp(`step +${step}/500`).test(output) ? resolve() : setTimeout(check, 50));
+        const check = () => (new RegExp(`step +${step}/500`).test(started.output()) ? resolve() : setTimeout(check, 50));
         check();
       });
-    return { cli, exited, stepReached, output: () => output };
+    return { ...started, stepReached };
   }
 
   it("the first Ctrl-C stops after the current step and keeps its metrics and LoRA", async () => {
